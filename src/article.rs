@@ -1,0 +1,51 @@
+//! The article model: what the parser extracts from one excerpt, before it
+//! is classified, dated or rendered.
+
+/// One article excerpt as found on a listing page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    /// The slug as the page gives it (or, without a slug line, as the title
+    /// would give it).
+    pub slug: String,
+    /// Canonical form of the slug (see [`crate::text::slug_key`]): the basis of
+    /// the article's id and what duplicates are recognised by.
+    pub key: String,
+    pub title: String,
+    /// Subtitle, when the page gives one.
+    pub dek: Option<String>,
+    pub body: Vec<Block>,
+    pub author: Option<Author>,
+    /// First and last line of the excerpt in its source (1-based).
+    pub lines: (usize, usize),
+}
+
+/// A piece of body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Paragraph(String),
+    Heading(String),
+    /// An image's caption and credit; the image itself is not in the dump.
+    Figure {
+        caption: Option<String>,
+        credit: Option<String>,
+    },
+}
+
+/// Who wrote the article: from a "Photo of NAME" block, else the page header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub bio: Option<String>,
+}
+
+impl Article {
+    /// A plain-text summary: the dek, else the first paragraph.
+    pub fn summary(&self) -> Option<&str> {
+        self.dek.as_deref().or_else(|| {
+            self.body.iter().find_map(|b| match b {
+                Block::Paragraph(p) => Some(p.as_str()),
+                _ => None,
+            })
+        })
+    }
+}

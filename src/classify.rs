@@ -1,0 +1,442 @@
+//! Sorting articles into sections by weighted terms.
+//!
+//! Each section has terms (words, phrases, `prefix*` stems; case-sensitive
+//! when written with capitals) and beats (phrases matched in the author's
+//! bio, such as "senior space editor"). An article's score for a section is
+//! the sum of its matched terms' weights: a term in the title counts
+//! [`TITLE`] times, in the dek [`DEK`] times, and in the body grows with the
+//! logarithm of its count so that long articles do not win by length. The
+//! best score wins if it reaches `min_score`; otherwise the article goes to
+//! the fallback section. Ties go to the section listed first. Where the
+//! sections come from is [`crate::config`]'s business.
+
+use std::fmt::Write as _;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::article::{Article, Block};
+use crate::config::{Config, SectionRules};
+use crate::text::fold;
+
+/// Multiplier of a term found in the title.
+pub const TITLE: f64 = 3.0;
+/// Multiplier of a term found in the dek.
+pub const DEK: f64 = 2.0;
+/// Points of a beat named in the author's bio.
+pub const BEAT: f64 = 12.0;
+
+/// A section an article can land in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Title,
+    Dek,
+    Body,
+    Bio,
+}
+
+/// One pattern of the matcher.
+#[derive(Debug)]
+struct Term {
+    section: usize,
+    text: String,
+    weight: f64,
+    prefix: bool,
+}
+
+/// A set of automata over the sections' terms; built once per run.
+pub struct Classifier {
+    sections: Vec<Section>,
+    fallback: usize,
+    min_score: f64,
+    /// Lowercase terms, matched against folded text.
+    folded: Matcher,
+    /// Terms with capitals, matched against the text as written.
+    exact: Matcher,
+    /// Beats, matched against the folded bio.
+    beats: Matcher,
+}
+
+struct Matcher {
+    automaton: AhoCorasick,
+    terms: Vec<Term>,
+}
+
+/// Why an article went where it went.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Index into [`Classifier::sections`].
+    pub section: usize,
+    /// Score per section, same order.
+    pub scores: Vec<f64>,
+    hits: Vec<Hit>,
+}
+
+#[derive(Debug, Clone)]
+struct Hit {
+    section: usize,
+    term: String,
+    field: Field,
+    points: f64,
+}
+
+impl Classifier {
+    pub fn new(config: &Config) -> Self {
+        let rules = config.sections();
+        let mut sections: Vec<Section> = rules
+            .iter()
+            .map(|r| Section {
+                id: r.id.clone(),
+                title: r.title.clone().unwrap_or_else(|| titlecase(&r.id)),
+            })
+            .collect();
+        let fallback = match sections
+            .iter()
+            .position(|s| s.id == config.classify.fallback)
+        {
+            Some(i) => i,
+            None => {
+                let title = config.classify.fallback_title.clone();
+                sections.push(Section {
+                    id: config.classify.fallback.clone(),
+                    title,
+                });
+                sections.len() - 1
+            }
+        };
+        let (exact, folded): (Vec<Term>, Vec<Term>) =
+            terms(&rules).partition(|t| t.text.chars().any(char::is_uppercase));
+        let beats = rules.iter().enumerate().flat_map(|(section, r)| {
+            r.beats.iter().map(move |b| Term {
+                section,
+                text: fold(b),
+                weight: BEAT,
+                prefix: false,
+            })
+        });
+        Self {
+            sections,
+            fallback,
+            min_score: config.classify.min_score,
+            folded: Matcher::new(folded),
+            exact: Matcher::new(exact),
+            beats: Matcher::new(beats.collect()),
+        }
+    }
+
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    pub fn classify(&self, article: &Article) -> Verdict {
+        let mut hits = Vec::new();
+        self.score_field(&article.title, Field::Title, &mut hits);
+        if let Some(dek) = &article.dek {
+            self.score_field(dek, Field::Dek, &mut hits);
+        }
+        self.score_field(&body_text(article), Field::Body, &mut hits);
+        if let Some(bio) = article.author.as_ref().and_then(|a| a.bio.as_deref()) {
+            let folded = fold(bio);
+            for (term, _) in self.beats.counts(&folded) {
+                hits.push(Hit {
+                    section: term.section,
+                    term: term.text.clone(),
+                    field: Field::Bio,
+                    points: BEAT,
+                });
+            }
+        }
+        let mut scores = vec![0.0; self.sections.len()];
+        for hit in &hits {
+            scores[hit.section] += hit.points;
+        }
+        let best = (0..scores.len()).fold(self.fallback, |best, i| {
+            if scores[i] > scores[best] || (scores[i] == scores[best] && i < best) {
+                i
+            } else {
+                best
+            }
+        });
+        let section = if scores[best] >= self.min_score {
+            best
+        } else {
+            self.fallback
+        };
+        Verdict {
+            section,
+            scores,
+            hits,
+        }
+    }
+
+    fn score_field(&self, text: &str, field: Field, hits: &mut Vec<Hit>) {
+        let folded = fold(text);
+        let counts = self
+            .folded
+            .counts(&folded)
+            .into_iter()
+            .chain(self.exact.counts(text));
+        for (term, count) in counts {
+            let points = term.weight
+                * match field {
+                    Field::Title => TITLE,
+                    Field::Dek => DEK,
+                    _ => 1.0 + (count as f64).ln(),
+                };
+            hits.push(Hit {
+                section: term.section,
+                term: term.text.clone(),
+                field,
+                points,
+            });
+        }
+    }
+
+    /// A human-readable account of a verdict: the section, every section's
+    /// score, and the terms that weighed most.
+    pub fn explain(&self, verdict: &Verdict, top: usize) -> String {
+        let mut out = format!(
+            "  section: {}\n  scores: ",
+            self.sections[verdict.section].id
+        );
+        let mut order: Vec<usize> = (0..self.sections.len()).collect();
+        order.sort_by(|&a, &b| {
+            verdict.scores[b]
+                .total_cmp(&verdict.scores[a])
+                .then(a.cmp(&b))
+        });
+        let scores: Vec<String> = order
+            .iter()
+            .map(|&i| format!("{} {:.1}", self.sections[i].id, verdict.scores[i]))
+            .collect();
+        out.push_str(&scores.join(", "));
+        for &i in order.iter().take(3).filter(|&&i| verdict.scores[i] > 0.0) {
+            let mut hits: Vec<&Hit> = verdict.hits.iter().filter(|h| h.section == i).collect();
+            hits.sort_by(|a, b| {
+                b.points
+                    .total_cmp(&a.points)
+                    .then_with(|| a.term.cmp(&b.term))
+            });
+            let terms: Vec<String> = hits
+                .iter()
+                .take(top)
+                .map(|h| format!("{:?} ({}) {:.1}", h.term, h.field.name(), h.points))
+                .collect();
+            let _ = write!(out, "\n  {}: {}", self.sections[i].id, terms.join(", "));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Dek => "dek",
+            Field::Body => "body",
+            Field::Bio => "bio",
+        }
+    }
+}
+
+impl Matcher {
+    fn new(terms: Vec<Term>) -> Self {
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(terms.iter().map(|t| &t.text))
+            .expect("term automaton fits in memory");
+        Self { automaton, terms }
+    }
+
+    /// How often each term occurs in `text` as a whole word (or word start,
+    /// for stems), plurals included; in term order, so results are stable.
+    fn counts(&self, text: &str) -> Vec<(&Term, usize)> {
+        let mut counts = vec![0usize; self.terms.len()];
+        for m in self.automaton.find_overlapping_iter(text) {
+            let term = &self.terms[m.pattern().as_usize()];
+            if starts_word(text, m.start()) && (term.prefix || ends_word(text, m.end())) {
+                counts[m.pattern().as_usize()] += 1;
+            }
+        }
+        self.terms
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| *c > 0)
+            .collect()
+    }
+}
+
+/// Every term of every section, with stems recognised.
+fn terms(rules: &[SectionRules]) -> impl Iterator<Item = Term> + '_ {
+    rules.iter().enumerate().flat_map(|(section, r)| {
+        r.terms.iter().map(move |(text, &weight)| {
+            let (text, prefix) = match text.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (text.as_str(), false),
+            };
+            let text = if text.chars().any(char::is_uppercase) {
+                text.to_string()
+            } else {
+                fold(text)
+            };
+            Term {
+                section,
+                text,
+                weight,
+                prefix,
+            }
+        })
+    })
+}
+
+fn starts_word(text: &str, at: usize) -> bool {
+    !text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+}
+
+/// The match ends a word, allowing a plural "s" or "es".
+fn ends_word(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    let rest = rest
+        .strip_prefix("es")
+        .filter(|r| starts_word_boundary(r))
+        .or_else(|| rest.strip_prefix('s'))
+        .unwrap_or(rest);
+    starts_word_boundary(rest)
+}
+
+fn starts_word_boundary(rest: &str) -> bool {
+    !rest.chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// The body as one text: paragraphs, headings and captions.
+fn body_text(article: &Article) -> String {
+    let mut text = String::new();
+    for block in &article.body {
+        let part = match block {
+            Block::Paragraph(p) | Block::Heading(p) => p.as_str(),
+            Block::Figure { caption, .. } => caption.as_deref().unwrap_or(""),
+        };
+        text.push_str(part);
+        text.push('\n');
+    }
+    text
+}
+
+fn titlecase(id: &str) -> String {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Author;
+
+    fn article(title: &str, body: &str, bio: Option<&str>) -> Article {
+        Article {
+            slug: String::new(),
+            key: String::new(),
+            title: title.into(),
+            dek: None,
+            body: vec![Block::Paragraph(body.into())],
+            author: bio.map(|b| Author {
+                name: "A".into(),
+                bio: Some(b.into()),
+            }),
+            lines: (1, 1),
+        }
+    }
+
+    fn section_of(c: &Classifier, a: &Article) -> String {
+        c.sections()[c.classify(a).section].id.clone()
+    }
+
+    #[test]
+    fn whole_words_plurals_and_stems() {
+        let c = Classifier::new(&Config::default());
+        let a = article("Rockets and vaccination", "", None);
+        let v = c.classify(&a);
+        let terms: Vec<&str> = v.hits.iter().map(|h| h.term.as_str()).collect();
+        assert!(
+            terms.contains(&"rocket") && terms.contains(&"vaccin"),
+            "{terms:?}"
+        );
+        let police = article("The police", "", None);
+        assert!(c.classify(&police).hits.iter().all(|h| h.term != "ICE"));
+    }
+
+    #[test]
+    fn capitalised_terms_match_case() {
+        let c = Classifier::new(&Config::default());
+        let v = c.classify(&article("Slipping on ice", "", None));
+        assert!(v.hits.iter().all(|h| h.term != "ICE"));
+        let v = c.classify(&article("ICE raids", "", None));
+        assert!(v.hits.iter().any(|h| h.term == "ICE"));
+    }
+
+    #[test]
+    fn beat_in_bio_is_a_strong_signal() {
+        let c = Classifier::new(&Config::default());
+        let a = article(
+            "An update",
+            "Things happened today.",
+            Some("She is the senior space editor."),
+        );
+        assert_eq!(section_of(&c, &a), "space");
+    }
+
+    #[test]
+    fn weak_evidence_goes_to_the_fallback() {
+        let c = Classifier::new(&Config::default());
+        assert_eq!(
+            section_of(&c, &article("A quiet day", "Nothing to see.", None)),
+            "other"
+        );
+    }
+
+    #[test]
+    fn generalises_beyond_the_sample() {
+        let c = Classifier::new(&Config::default());
+        let cases = [
+            ("NASA delays Artemis III crew launch to the Moon", "space"),
+            (
+                "Ransomware gang exploits zero-day in VPN appliances",
+                "security",
+            ),
+            (
+                "Senate passes kids online safety bill after court fight",
+                "policy",
+            ),
+            ("Measles outbreak grows as vaccination rates fall", "health"),
+            (
+                "Fossil of a feathered dinosaur rewrites bird evolution",
+                "science",
+            ),
+            ("Review: the 2026 hybrid SUV gets 45 mpg", "cars"),
+            (
+                "Nintendo reveals the next Zelda game for Switch 2",
+                "culture",
+            ),
+            ("Anthropic's new Claude model tops coding benchmarks", "ai"),
+            (
+                "Apple's new MacBook Air gets a faster chip and better battery life",
+                "tech",
+            ),
+        ];
+        for (title, want) in cases {
+            assert_eq!(section_of(&c, &article(title, "", None)), want, "{title}");
+        }
+    }
+}

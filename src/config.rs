@@ -1,0 +1,289 @@
+//! `readmore.toml`: the site, the output, the sources and the sections.
+//!
+//! Every key has a default, so an empty file (or none) is a valid config.
+//! Unknown keys are errors, so a typo never passes silently. Paths in the
+//! file are relative to the file's directory. Checking happens here, once;
+//! the rest of the program takes a `&Config` it can trust.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+/// The classifier's built-in sections, in the same shape as `[[section]]`.
+const BUILTIN_SECTIONS: &str = include_str!("sections.toml");
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub site: Site,
+    pub output: Output,
+    /// Input files or directories, used when the command line names none.
+    pub sources: Vec<PathBuf>,
+    pub classify: Classify,
+    /// Sections added to, or merged into, the built-in ones.
+    pub section: Vec<SectionRules>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Site {
+    pub title: String,
+    /// Public URL of the output directory; feeds' self links start with it.
+    pub base_url: String,
+    /// The site's home page (the feeds' alternate link); `base_url` if unset.
+    pub home_url: Option<String>,
+    pub description: Option<String>,
+    pub language: String,
+    /// Feed-level author, for entries without one; the site title if unset.
+    pub author: Option<String>,
+    /// Namespace of item ids; `base_url` if unset. Set it once and keep it:
+    /// changing it changes every id.
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    pub dir: PathBuf,
+    /// Item link template: `{base_url}`, `{slug}`, `{section}`.
+    pub link: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Classify {
+    /// Start from the built-in sections (false: only those of this file).
+    pub builtin: bool,
+    /// Section for articles no other section claims with enough confidence.
+    pub fallback: String,
+    pub fallback_title: String,
+    /// The lowest winning score that is not sent to the fallback.
+    pub min_score: f64,
+}
+
+/// One section's rules. A term's weight of 0 removes a built-in term.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SectionRules {
+    pub id: String,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub beats: Vec<String>,
+    #[serde(default)]
+    pub terms: BTreeMap<String, f64>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self {
+            title: "readmore".into(),
+            base_url: "http://localhost:8080/".into(),
+            home_url: None,
+            description: None,
+            language: "en".into(),
+            author: None,
+            id: None,
+        }
+    }
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Self {
+            dir: "feeds".into(),
+            link: "{base_url}#{slug}".into(),
+        }
+    }
+}
+
+impl Default for Classify {
+    fn default() -> Self {
+        Self {
+            builtin: true,
+            fallback: "other".into(),
+            fallback_title: "Other".into(),
+            min_score: 6.0,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Builtin {
+    section: Vec<SectionRules>,
+}
+
+impl Config {
+    /// Reads and checks a config file; paths in it become relative to its directory.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        let mut config: Config =
+            toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
+        let root = path.parent().unwrap_or(Path::new(""));
+        config.output.dir = root.join(&config.output.dir);
+        config.sources = config.sources.iter().map(|s| root.join(s)).collect();
+        config
+            .check()
+            .with_context(|| format!("invalid config {}", path.display()))?;
+        Ok(config)
+    }
+
+    /// Checks values and normalises `base_url` to end with '/'.
+    pub fn check(&mut self) -> Result<()> {
+        self.site.base_url = absolute_dir_url(&self.site.base_url)?;
+        if let Some(home) = &self.site.home_url {
+            absolute_dir_url(home).context("site.home_url")?;
+        }
+        check_template(&self.output.link)?;
+        for rules in &self.section {
+            check_section_id(&rules.id)?;
+        }
+        check_section_id(&self.classify.fallback)?;
+        Ok(())
+    }
+
+    /// The sections to classify into, in feed order: the built-in ones (if
+    /// kept) merged with this file's, then this file's new ones.
+    pub fn sections(&self) -> Vec<SectionRules> {
+        let mut sections = if self.classify.builtin {
+            toml::from_str::<Builtin>(BUILTIN_SECTIONS)
+                .expect("built-in sections are valid TOML")
+                .section
+        } else {
+            Vec::new()
+        };
+        for rules in &self.section {
+            match sections.iter_mut().find(|s| s.id == rules.id) {
+                Some(existing) => existing.merge(rules),
+                None => sections.push(rules.clone()),
+            }
+        }
+        for section in &mut sections {
+            section.terms.retain(|_, w| *w != 0.0);
+        }
+        sections
+    }
+
+    /// The namespace item ids are derived from.
+    pub fn id_namespace(&self) -> &str {
+        self.site.id.as_deref().unwrap_or(&self.site.base_url)
+    }
+}
+
+impl SectionRules {
+    fn merge(&mut self, other: &SectionRules) {
+        if other.title.is_some() {
+            self.title.clone_from(&other.title);
+        }
+        self.beats.extend(other.beats.iter().cloned());
+        self.terms
+            .extend(other.terms.iter().map(|(t, w)| (t.clone(), *w)));
+    }
+}
+
+/// An absolute http(s) URL, with a trailing '/' added when missing.
+fn absolute_dir_url(url: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest.and_then(|r| r.split('/').next()).unwrap_or("");
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("{url:?} is not an absolute http(s) URL");
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
+fn check_template(template: &str) -> Result<()> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .context("output.link: unclosed '{'")?;
+        let name = &rest[open + 1..close];
+        if !matches!(name, "base_url" | "slug" | "section") {
+            bail!(
+                "output.link: unknown placeholder {{{name}}} (known: {{base_url}}, {{slug}}, {{section}})"
+            );
+        }
+        rest = &rest[close + 1..];
+    }
+    Ok(())
+}
+
+/// Section ids become file names: lowercase letters, digits, '-' and '_'.
+fn check_section_id(id: &str) -> Result<()> {
+    let valid = !id.is_empty()
+        && id != "all"
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        bail!("section id {id:?} must be lowercase letters, digits, '-' or '_', and not \"all\"");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_sections_parse_and_cover_the_named_beats() {
+        let ids: Vec<String> = Config::default()
+            .sections()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        for id in [
+            "policy", "space", "ai", "health", "science", "cars", "culture", "tech", "security",
+        ] {
+            assert!(ids.iter().any(|i| i == id), "{id} missing");
+        }
+    }
+
+    #[test]
+    fn file_sections_extend_and_replace() {
+        let mut config: Config = toml::from_str(
+            r#"
+            [[section]]
+            id = "space"
+            [section.terms]
+            "moon" = 0
+            "selenography" = 3
+            [[section]]
+            id = "crypto"
+            title = "Crypto"
+            terms = { "bitcoin" = 3 }
+            "#,
+        )
+        .unwrap();
+        config.check().unwrap();
+        let sections = config.sections();
+        let space = sections.iter().find(|s| s.id == "space").unwrap();
+        assert!(space.terms.contains_key("selenography") && !space.terms.contains_key("moon"));
+        assert_eq!(sections.last().unwrap().id, "crypto");
+        config.classify.builtin = false;
+        assert_eq!(config.sections().len(), 2);
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for bad in [
+            "[site]\nbase_url = \"example.org\"",
+            "[output]\nlink = \"{base_url}{nope}\"",
+            "[[section]]\nid = \"../x\"",
+            "[site]\ntitel = \"typo\"",
+        ] {
+            let parsed = toml::from_str::<Config>(bad).map_err(anyhow::Error::from);
+            assert!(parsed.and_then(|mut c| c.check()).is_err(), "{bad}");
+        }
+    }
+}

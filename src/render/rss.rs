@@ -1,0 +1,58 @@
+//! RSS 2.0 through the `rss` crate: `atom:link rel="self"`, `dc:creator`
+//! for authors (RSS `author` must be an e-mail address), `content:encoded`
+//! for the full text, the section as `category`.
+
+use anyhow::Result;
+use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::{Category, Channel, Guid, Item};
+
+use super::{Format, generator};
+use crate::feed::{Entry, Feed};
+
+pub fn render(feed: &Feed) -> Result<Vec<u8>> {
+    let channel = Channel {
+        title: feed.title.clone(),
+        link: feed.home_url.clone(),
+        description: feed.description.clone(),
+        language: Some(feed.language.clone()),
+        generator: Some(generator()),
+        last_build_date: Some(feed.updated.to_rfc2822()),
+        atom_ext: Some(AtomExtension {
+            links: vec![Link {
+                href: feed.self_url(Format::Rss.ext()),
+                rel: "self".into(),
+                mime_type: Some(Format::Rss.media_type().into()),
+                ..Link::default()
+            }],
+        }),
+        items: feed.entries.iter().map(item).collect(),
+        ..Channel::default()
+    };
+    let mut bytes = channel.pretty_write_to(Vec::new(), b' ', 2)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn item(entry: &Entry) -> Item {
+    Item {
+        title: Some(entry.title.clone()),
+        link: Some(entry.link.clone()),
+        description: entry.summary.clone(),
+        guid: Some(Guid {
+            value: entry.id.clone(),
+            permalink: false,
+        }),
+        pub_date: Some(entry.published.to_rfc2822()),
+        categories: vec![Category {
+            name: entry.section.title.clone(),
+            domain: None,
+        }],
+        content: Some(entry.content_html.clone()),
+        dublin_core_ext: entry.author.as_ref().map(|name| DublinCoreExtension {
+            creators: vec![name.clone()],
+            ..DublinCoreExtension::default()
+        }),
+        ..Item::default()
+    }
+}
