@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::article::Article;
@@ -17,7 +17,7 @@ use crate::classify::Classifier;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Level};
 use crate::feed::{self, Entry};
-use crate::parse::{Encoding, Parser};
+use crate::parse::{Encoding, ParseError, Parser};
 use crate::render::Format;
 use crate::source;
 use crate::write::{Outcome, write_if_changed};
@@ -72,7 +72,10 @@ pub fn read_articles(
         let name = source.name();
         let mut parser = Parser::new(source.open()?, request.encoding);
         while let Some(next) = parser.next() {
-            let article = next.with_context(|| name.clone())?;
+            let article = next.map_err(|e| match e {
+                ParseError::InvalidUtf8 { line, .. } => anyhow!("{name}:{line}: {e}"),
+                ParseError::Io(_) => anyhow!(e).context(name.clone()),
+            })?;
             let mut diagnostics = parser.take_diagnostics();
             if let Some((first, line)) = seen.get(&article.key) {
                 diagnostics.push(Diagnostic::warning(

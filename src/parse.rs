@@ -56,7 +56,7 @@ const FOOTER_MARKS: &[&str] = &[
 /// A failure that stops reading a source.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
-    #[error("line {line}: invalid UTF-8 at byte offset {offset} (use --lossy to replace it)")]
+    #[error("invalid UTF-8 at byte offset {offset} (use --lossy to replace it)")]
     InvalidUtf8 { line: usize, offset: u64 },
     #[error("read failed")]
     Io(#[from] std::io::Error),

@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests: paths to fixtures, parsing a
+//! file, and a small driver for the `readmore` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use readmore::article::Article;
+use readmore::diag::Diagnostic;
+use readmore::parse::{Encoding, Parser};
+
+/// The fixed clock of reproducible builds.
+pub const NOW: &str = "2026-02-20T12:00:00Z";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample() -> PathBuf {
+    root().join("sample/ars-author-archive.txt")
+}
+
+pub fn messy(name: &str) -> PathBuf {
+    root().join("tests/fixtures/messy").join(name)
+}
+
+/// Parses a file strictly; panics on a read error.
+pub fn parse(path: &Path) -> (Vec<Article>, Vec<Diagnostic>) {
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let mut parser = Parser::new(file, Encoding::Strict);
+    let articles = parser.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
+    (articles, parser.take_diagnostics())
+}
+
+/// Runs `readmore` in `dir` with `args` and optional stdin.
+pub fn readmore(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Builds the sample with the fixed clock into `dir/feeds`.
+pub fn build_sample(dir: &Path) -> Output {
+    let out = readmore(
+        dir,
+        &[
+            "build",
+            sample().to_str().unwrap(),
+            "--now",
+            NOW,
+            "--base-url",
+            "https://feeds.example.org/rm/",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
