@@ -7,11 +7,13 @@
 
 /// Collapses every run of whitespace (ASCII or Unicode, NBSP included) to a
 /// single space, drops zero-width characters and characters XML 1.0 forbids,
-/// and trims both ends.
+/// repairs C1 controls (text decoded as Latin-1 that was Windows-1252), and
+/// trims both ends.
 pub fn clean_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut pending_space = false;
     for c in line.chars() {
+        let Some(c) = repair_c1(c) else { continue };
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else if is_invisible(c) || !is_xml_char(c) {
@@ -30,6 +32,49 @@ pub fn clean_line(line: &str) -> String {
 /// Removes characters that XML 1.0 does not allow anywhere in a document.
 pub fn xml_safe(text: &str) -> String {
     text.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+/// Windows-1252's characters for the C1 control range, where dumps that
+/// went through a Latin-1 decoder carry them; `None` for the five holes.
+fn repair_c1(c: char) -> Option<char> {
+    const CP1252: [Option<char>; 32] = [
+        Some('€'),
+        None,
+        Some('‚'),
+        Some('ƒ'),
+        Some('„'),
+        Some('…'),
+        Some('†'),
+        Some('‡'),
+        Some('ˆ'),
+        Some('‰'),
+        Some('Š'),
+        Some('‹'),
+        Some('Œ'),
+        None,
+        Some('Ž'),
+        None,
+        None,
+        Some('‘'),
+        Some('’'),
+        Some('“'),
+        Some('”'),
+        Some('•'),
+        Some('–'),
+        Some('—'),
+        Some('˜'),
+        Some('™'),
+        Some('š'),
+        Some('›'),
+        Some('œ'),
+        None,
+        Some('ž'),
+        Some('Ÿ'),
+    ];
+    match c {
+        '\u{80}'..='\u{9F}' => CP1252[c as usize - 0x80],
+        c => Some(c),
+    }
 }
 
 /// True for the characters of the XML 1.0 `Char` production.
@@ -131,6 +176,7 @@ mod tests {
             "Kim said so"
         );
         assert_eq!(clean_line("a\u{FFFE}b\u{1}c"), "abc");
+        assert_eq!(clean_line("it\u{92}s \u{93}x\u{94}\u{81}"), "it’s “x”");
     }
 
     #[test]
