@@ -3,7 +3,7 @@
 //! The pipeline runs one way: [`source`] finds inputs, [`parse`] turns text
 //! into [`article::Article`]s, [`classify`] sorts them into sections,
 //! [`feed`] builds one [`feed::Feed`] per section, [`render`] turns each feed
-//! into every format, and [`write`] puts the files in place atomically.
+//! into every format, and [`mod@write`] puts the files in place atomically.
 //! [`build`] runs the pipeline; [`cli`] is the command line around it.
 
 pub mod article;
