@@ -683,9 +683,9 @@ mod tests {
     fn invalid_utf8_names_the_byte_offset() {
         let mut parser = Parser::new(&b"ok\nbad \xff here\n"[..], Encoding::Strict);
         let err = parser.find_map(Result::err).unwrap();
-        assert_eq!(
-            err.to_string(),
-            "line 2: invalid UTF-8 at byte offset 7 (use --lossy to replace it)"
+        assert!(
+            matches!(err, ParseError::InvalidUtf8 { line: 2, offset: 7 }),
+            "{err:?}"
         );
     }
 
