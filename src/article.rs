@@ -1,8 +1,11 @@
 //! The article model: what the parser extracts from one excerpt, before it
 //! is classified, dated or rendered.
 
-/// One article excerpt as found on a listing page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use serde::{Deserialize, Serialize};
+
+/// One article excerpt as found on a listing page. Serialised (without its
+/// line range), it is what the store keeps to render the article again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Article {
     /// The slug as the page gives it (or, without a slug line, as the title
     /// would give it).
@@ -16,11 +19,12 @@ pub struct Article {
     pub body: Vec<Block>,
     pub author: Option<Author>,
     /// First and last line of the excerpt in its source (1-based).
+    #[serde(skip)]
     pub lines: (usize, usize),
 }
 
 /// A piece of body text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Block {
     Paragraph(String),
     Heading(String),
@@ -32,7 +36,7 @@ pub enum Block {
 }
 
 /// Who wrote the article: from a "Photo of NAME" block, else the page header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Author {
     pub name: String,
     pub bio: Option<String>,

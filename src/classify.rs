@@ -133,6 +133,16 @@ impl Classifier {
         &self.sections
     }
 
+    /// The section with this id; one named after the id if the rules no
+    /// longer have it.
+    pub fn section(&self, id: &str) -> Section {
+        let known = self.sections.iter().find(|s| s.id == id).cloned();
+        known.unwrap_or_else(|| Section {
+            id: id.to_string(),
+            title: titlecase(id),
+        })
+    }
+
     pub fn classify(&self, article: &Article) -> Verdict {
         let mut hits = Vec::new();
         self.score_field(&article.title, Field::Title, &mut hits);

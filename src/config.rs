@@ -9,24 +9,27 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The classifier's built-in sections, in the same shape as `[[section]]`.
 const BUILTIN_SECTIONS: &str = include_str!("sections.toml");
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub site: Site,
     pub output: Output,
     /// Input files or directories, used when the command line names none.
     pub sources: Vec<PathBuf>,
+    /// The history store (SQLite); keep it out of the output directory.
+    pub state: PathBuf,
+    pub retention: Retention,
     pub classify: Classify,
     /// Sections added to, or merged into, the built-in ones.
     pub section: Vec<SectionRules>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Site {
     pub title: String,
@@ -43,7 +46,7 @@ pub struct Site {
     pub id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Output {
     pub dir: PathBuf,
@@ -51,7 +54,19 @@ pub struct Output {
     pub link: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// How much history the feeds show and the store keeps.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Most entries per feed.
+    pub items: usize,
+    /// Leave out entries published more than this many days ago (0: no limit).
+    pub days: u32,
+    /// Forget articles not seen for this many days that no feed shows.
+    pub history_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Classify {
     /// Start from the built-in sections (false: only those of this file).
@@ -64,7 +79,7 @@ pub struct Classify {
 }
 
 /// One section's rules. A term's weight of 0 removes a built-in term.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SectionRules {
     pub id: String,
@@ -73,6 +88,20 @@ pub struct SectionRules {
     pub beats: Vec<String>,
     #[serde(default)]
     pub terms: BTreeMap<String, f64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            site: Site::default(),
+            output: Output::default(),
+            sources: Vec::new(),
+            state: PathBuf::from(".readmore/state.db"),
+            retention: Retention::default(),
+            classify: Classify::default(),
+            section: Vec::new(),
+        }
+    }
 }
 
 impl Default for Site {
@@ -94,6 +123,16 @@ impl Default for Output {
         Self {
             dir: "feeds".into(),
             link: "{base_url}#{slug}".into(),
+        }
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            items: 50,
+            days: 0,
+            history_days: 365,
         }
     }
 }
@@ -125,6 +164,7 @@ impl Config {
         let root = path.parent().unwrap_or(Path::new(""));
         config.output.dir = root.join(&config.output.dir);
         config.sources = config.sources.iter().map(|s| root.join(s)).collect();
+        config.state = root.join(&config.state);
         config
             .check()
             .with_context(|| format!("invalid config {}", path.display()))?;
@@ -142,6 +182,9 @@ impl Config {
             check_section_id(&rules.id)?;
         }
         check_section_id(&self.classify.fallback)?;
+        if self.retention.items == 0 {
+            bail!("retention.items must be at least 1");
+        }
         Ok(())
     }
 
@@ -167,6 +210,22 @@ impl Config {
         sections
     }
 
+    /// A digest of everything that decides which section an article is in.
+    pub fn rules_digest(&self) -> String {
+        digest(&(&self.sections(), &self.classify))
+    }
+
+    /// A digest of everything besides the articles that shapes the output
+    /// files: site, links, retention, and readmore's own version.
+    pub fn render_digest(&self) -> String {
+        digest(&(
+            &self.site,
+            &self.output.link,
+            &self.retention,
+            env!("CARGO_PKG_VERSION"),
+        ))
+    }
+
     /// The namespace item ids are derived from.
     pub fn id_namespace(&self) -> &str {
         self.site.id.as_deref().unwrap_or(&self.site.base_url)
@@ -182,6 +241,11 @@ impl SectionRules {
         self.terms
             .extend(other.terms.iter().map(|(t, w)| (t.clone(), *w)));
     }
+}
+
+fn digest(value: &impl Serialize) -> String {
+    let json = serde_json::to_string(value).expect("config serialises");
+    crate::store::digest(json.as_bytes())
 }
 
 /// An absolute http(s) URL, with a trailing '/' added when missing.

@@ -1,20 +1,16 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use readmore::UsageError;
 use readmore::cli::{Cli, run};
+use readmore::error::{EXIT_OK, exit_code};
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
         Err(e) => {
             eprintln!("readmore: error: {e:#}");
-            if e.chain().any(|c| c.is::<UsageError>()) {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(exit_code(&e))
         }
     }
 }

@@ -33,7 +33,7 @@ fn build_prints_a_one_line_summary() {
     let err = stderr(&out);
     assert!(
         err.ends_with(
-            "readmore: 12 articles in 6 sections; 14 files written, 0 unchanged; 0 warnings\n"
+            "readmore: updated: 12 articles (12 new, 0 changed, 0 moved), 6 sections; 14 files written, 0 unchanged; 0 warnings\n"
         ),
         "{err}"
     );

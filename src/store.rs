@@ -1,0 +1,676 @@
+//! The history store: what readmore has seen, across runs, in SQLite.
+//!
+//! On disk: one SQLite database (default `.readmore/state.db` beside the
+//! config, never in the output directory), in WAL mode, plus a lock file
+//! `<db>.lock` that keeps builds one at a time. The schema version is
+//! `PRAGMA user_version`; older stores are migrated on open, a store from a
+//! newer readmore is refused with a clear error.
+//!
+//! Tables:
+//! - `articles`: one row per article ever seen and not yet pruned: slug key,
+//!   section, the content needed to render it again (JSON), its hash, and
+//!   `first_seen` (= published), `updated`, `last_seen` (Unix seconds).
+//! - `outputs`: per written file, the signature of what it was rendered
+//!   from and its size and mtime, so an unchanged feed is not re-rendered.
+//! - `meta`: digests of the classification rules and render settings.
+//! - `runs`: one row per build: clock, counts, outcome.
+//!
+//! Merge rules (what dates an article gets) live here too, in [`merge`];
+//! which articles go in which feed is decided by the caller.
+
+use std::collections::HashSet;
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+use sha2::{Digest, Sha256};
+
+use crate::article::Article;
+use crate::error::Busy;
+
+/// The schema this readmore writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations: entry `i` takes a store from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE articles (
+        key        TEXT PRIMARY KEY,
+        slug       TEXT NOT NULL,
+        section    TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        content    TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        updated    INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX articles_by_section ON articles (section, first_seen DESC, key);
+    CREATE INDEX articles_by_date ON articles (first_seen DESC, key);
+    CREATE INDEX articles_by_updated ON articles (updated);
+    CREATE INDEX articles_by_last_seen ON articles (last_seen);
+    CREATE TABLE outputs (
+        path      TEXT PRIMARY KEY,
+        signature TEXT NOT NULL,
+        digest    TEXT NOT NULL,
+        size      INTEGER NOT NULL,
+        mtime_ns  INTEGER NOT NULL
+    );
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE runs (
+        id        INTEGER PRIMARY KEY,
+        clock     INTEGER NOT NULL,
+        finished  INTEGER NOT NULL,
+        outcome   TEXT NOT NULL,
+        articles  INTEGER NOT NULL,
+        new       INTEGER NOT NULL,
+        changed   INTEGER NOT NULL,
+        moved     INTEGER NOT NULL,
+        written   INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL,
+        warnings  INTEGER NOT NULL,
+        error     TEXT
+    );
+"];
+
+/// An open store; while a writable one is open, no other build runs.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    _lock: Option<File>,
+}
+
+/// An article of this run, with the section it was sorted into.
+pub struct Incoming<'a> {
+    pub article: &'a Article,
+    pub section: &'a str,
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Merged {
+    pub new: usize,
+    pub changed: usize,
+    pub moved: usize,
+}
+
+/// A feed member: what decides a feed's content, without the text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Member {
+    pub key: String,
+    pub hash: String,
+    pub section: String,
+    pub published: i64,
+    pub updated: i64,
+}
+
+/// What was last written to an output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub signature: String,
+    pub digest: String,
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+/// One build, as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Run {
+    pub clock: i64,
+    pub finished: i64,
+    pub outcome: String,
+    pub articles: usize,
+    #[serde(flatten)]
+    pub merged: Merged,
+    pub written: usize,
+    pub unchanged: usize,
+    pub warnings: usize,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store for a build: takes the lock,
+    /// waiting up to `lock_timeout`, then migrates the schema.
+    pub fn open(path: &Path, lock_timeout: Duration) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let lock = lock(&lock_path(path), lock_timeout)?;
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open store {}", path.display()))?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+            _lock: Some(lock),
+        };
+        store.prepare()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading, without the lock.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            bail!(
+                "no store at {} (run `readmore build` first)",
+                path.display()
+            );
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| format!("cannot open store {}", path.display()))?;
+        let store = Self {
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+        };
+        store.conn.busy_timeout(Duration::from_secs(10))?;
+        let version = store.version()?;
+        if version != SCHEMA_VERSION {
+            bail!(incompatible(path, version));
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
+    }
+
+    fn version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version = self.version()?;
+        if !(0..=SCHEMA_VERSION).contains(&version) {
+            bail!(incompatible(&self.path, version));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)
+                .with_context(|| format!("migrating the store from schema {from}"))?;
+            tx.pragma_update(None, "user_version", from as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts the run's write transaction.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Records a finished (or failed) build.
+    pub fn record_run(&self, run: &Run) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO runs (clock, finished, outcome, articles, new, changed, moved, written, unchanged, warnings, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                run.clock,
+                run.finished,
+                run.outcome,
+                run.articles as i64,
+                run.merged.new as i64,
+                run.merged.changed as i64,
+                run.merged.moved as i64,
+                run.written as i64,
+                run.unchanged as i64,
+                run.warnings as i64,
+                run.error
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn last_run(&self) -> Result<Option<Run>> {
+        let run = self
+            .conn
+            .query_row(
+                "SELECT clock, finished, outcome, articles, new, changed, moved, written, unchanged, warnings, error
+                 FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(Run {
+                        clock: r.get(0)?,
+                        finished: r.get(1)?,
+                        outcome: r.get(2)?,
+                        articles: r.get::<_, i64>(3)? as usize,
+                        merged: Merged {
+                            new: r.get::<_, i64>(4)? as usize,
+                            changed: r.get::<_, i64>(5)? as usize,
+                            moved: r.get::<_, i64>(6)? as usize,
+                        },
+                        written: r.get::<_, i64>(7)? as usize,
+                        unchanged: r.get::<_, i64>(8)? as usize,
+                        warnings: r.get::<_, i64>(9)? as usize,
+                        error: r.get(10)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(run)
+    }
+
+    /// Article count per section, largest first.
+    pub fn section_counts(&self) -> Result<Vec<(String, usize)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT section, COUNT(*) FROM articles GROUP BY section ORDER BY COUNT(*) DESC, section")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// SHA-256 of `bytes` in lowercase hex: content hashes, output digests,
+/// signatures.
+pub fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Merges this run's articles into the history, in page order.
+///
+/// A new article is published and updated at the run's clock; an article
+/// whose content changed keeps its published date and is updated at the
+/// clock; an unchanged one keeps both. Within a run, the articles that get
+/// a date get distinct ones, a second apart in page order (first = newest),
+/// and always later than every date already stored, so no two entries ever
+/// share a date even when the clock is fixed or goes backwards.
+pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged> {
+    let mut lookup = tx.prepare_cached("SELECT hash, section FROM articles WHERE key = ?1")?;
+    let mut plan = Vec::with_capacity(incoming.len());
+    for item in incoming {
+        let content = serde_json::to_string(item.article)?;
+        let hash = digest(content.as_bytes());
+        let known: Option<(String, String)> = lookup
+            .query_row([&item.article.key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        plan.push((item, content, hash, known));
+    }
+    let dated = plan
+        .iter()
+        .filter(|(_, _, hash, known)| known.as_ref().is_none_or(|(h, _)| h != hash))
+        .count() as i64;
+    let latest: Option<i64> =
+        tx.query_row("SELECT MAX(updated) FROM articles", [], |r| r.get(0))?;
+    let mut stamp = latest.map_or(now, |l| now.max(l + dated));
+    let mut merged = Merged::default();
+    for (item, content, hash, known) in plan {
+        let a = item.article;
+        match known {
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                )?
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
+                merged.new += 1;
+                stamp -= 1;
+            }
+            Some((old_hash, old_section)) if old_hash != hash => {
+                tx.prepare_cached(
+                    "UPDATE articles SET slug = ?2, section = ?3, title = ?4, content = ?5, hash = ?6,
+                     updated = ?7, last_seen = ?8 WHERE key = ?1",
+                )?
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
+                merged.changed += 1;
+                merged.moved += usize::from(old_section != item.section);
+                stamp -= 1;
+            }
+            Some((_, old_section)) => {
+                tx.prepare_cached(
+                    "UPDATE articles SET section = ?2, last_seen = ?3 WHERE key = ?1",
+                )?
+                .execute(params![a.key, item.section, now])?;
+                merged.moved += usize::from(old_section != item.section);
+            }
+        }
+    }
+    Ok(merged)
+}
+
+/// The newest `limit` articles of a section (all sections for `None`),
+/// published at or after `since`, newest first.
+pub fn members(
+    tx: &Transaction,
+    section: Option<&str>,
+    since: i64,
+    limit: usize,
+) -> Result<Vec<Member>> {
+    let sql = match section {
+        Some(_) => {
+            "SELECT key, hash, section, first_seen, updated FROM articles
+             WHERE section = ?1 AND first_seen >= ?2 ORDER BY first_seen DESC, key LIMIT ?3"
+        }
+        None => {
+            "SELECT key, hash, section, first_seen, updated FROM articles
+             WHERE ?1 IS NULL AND first_seen >= ?2 ORDER BY first_seen DESC, key LIMIT ?3"
+        }
+    };
+    let mut stmt = tx.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![section, since, limit as i64], |r| {
+        Ok(Member {
+            key: r.get(0)?,
+            hash: r.get(1)?,
+            section: r.get(2)?,
+            published: r.get(3)?,
+            updated: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The stored article of `key`.
+pub fn article(tx: &Transaction, key: &str) -> Result<Article> {
+    let content: String = tx
+        .prepare_cached("SELECT content FROM articles WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))?;
+    serde_json::from_str(&content)
+        .with_context(|| format!("store holds unreadable content for {key:?}"))
+}
+
+/// Every stored article with its section, for reclassification.
+pub fn all_articles(tx: &Transaction) -> Result<Vec<(Article, String)>> {
+    let mut stmt = tx.prepare("SELECT content, section FROM articles")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (content, section) = row?;
+        out.push((
+            serde_json::from_str(&content).context("store holds unreadable content")?,
+            section,
+        ));
+    }
+    Ok(out)
+}
+
+pub fn set_section(tx: &Transaction, key: &str, section: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE articles SET section = ?2 WHERE key = ?1")?
+        .execute([key, section])?;
+    Ok(())
+}
+
+pub fn meta(tx: &Transaction, name: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+pub fn set_meta(tx: &Transaction, name: &str, value: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+        [name, value],
+    )?;
+    Ok(())
+}
+
+pub fn output(tx: &Transaction, path: &str) -> Result<Option<Output>> {
+    let row = tx
+        .prepare_cached("SELECT signature, digest, size, mtime_ns FROM outputs WHERE path = ?1")?
+        .query_row([path], |r| {
+            Ok(Output {
+                signature: r.get(0)?,
+                digest: r.get(1)?,
+                size: r.get::<_, i64>(2)? as u64,
+                mtime_ns: r.get(3)?,
+            })
+        })
+        .optional()?;
+    Ok(row)
+}
+
+pub fn set_output(tx: &Transaction, path: &str, output: &Output) -> Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO outputs (path, signature, digest, size, mtime_ns) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![path, output.signature, output.digest, output.size as i64, output.mtime_ns])?;
+    Ok(())
+}
+
+/// Deletes articles not seen since `cutoff` that no feed shows any more.
+/// Walks only the rows old enough to go, through the `last_seen` index.
+pub fn prune(tx: &Transaction, cutoff: i64, shown: &HashSet<&str>) -> Result<usize> {
+    let old: Vec<String> = {
+        let mut stmt = tx.prepare_cached("SELECT key FROM articles WHERE last_seen < ?1")?;
+        stmt.query_map([cutoff], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut delete = tx.prepare_cached("DELETE FROM articles WHERE key = ?1")?;
+    let mut pruned = 0;
+    for key in old.iter().filter(|k| !shown.contains(k.as_str())) {
+        pruned += delete.execute([key])?;
+    }
+    Ok(pruned)
+}
+
+fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    db.with_file_name(name)
+}
+
+/// Takes an exclusive lock on `path`, retrying until `timeout`.
+fn lock(path: &Path, timeout: Duration) -> Result<File> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open lock file {}", path.display()))?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(Busy {
+                    lock: path.to_path_buf(),
+                    waited: timeout,
+                }
+                .into());
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+    }
+}
+
+fn incompatible(path: &Path, version: i64) -> String {
+    format!(
+        "incompatible store {}: schema version {version}, this readmore reads version {SCHEMA_VERSION} \
+         (written by a newer readmore? upgrade readmore, or point --state elsewhere)",
+        path.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Block;
+
+    fn article(key: &str, text: &str) -> Article {
+        Article {
+            slug: key.into(),
+            key: key.into(),
+            title: key.to_uppercase(),
+            dek: None,
+            body: vec![Block::Paragraph(text.into())],
+            author: None,
+            lines: (1, 3),
+        }
+    }
+
+    fn dates(tx: &Transaction, key: &str) -> (i64, i64) {
+        tx.query_row(
+            "SELECT first_seen, updated FROM articles WHERE key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn merge_dates_new_changed_and_unchanged_articles() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        let (a, b, c) = (
+            article("a", "one"),
+            article("b", "two"),
+            article("c", "three"),
+        );
+        let tx = store.transaction().unwrap();
+        let run1 = [
+            Incoming {
+                article: &a,
+                section: "x",
+            },
+            Incoming {
+                article: &b,
+                section: "x",
+            },
+        ];
+        assert_eq!(
+            merge(&tx, &run1, 1000).unwrap(),
+            Merged {
+                new: 2,
+                changed: 0,
+                moved: 0
+            }
+        );
+        assert_eq!(
+            (dates(&tx, "a"), dates(&tx, "b")),
+            ((1000, 1000), (999, 999))
+        );
+        let b2 = article("b", "two, edited");
+        let run2 = [
+            Incoming {
+                article: &c,
+                section: "x",
+            },
+            Incoming {
+                article: &a,
+                section: "y",
+            },
+            Incoming {
+                article: &b2,
+                section: "x",
+            },
+        ];
+        assert_eq!(
+            merge(&tx, &run2, 2000).unwrap(),
+            Merged {
+                new: 1,
+                changed: 1,
+                moved: 1
+            }
+        );
+        assert_eq!(dates(&tx, "c"), (2000, 2000));
+        assert_eq!(
+            dates(&tx, "a"),
+            (1000, 1000),
+            "unchanged content keeps its dates, also when it moves"
+        );
+        assert_eq!(
+            dates(&tx, "b"),
+            (999, 1999),
+            "edited: same published, new updated"
+        );
+    }
+
+    #[test]
+    fn a_fixed_clock_still_gives_distinct_later_dates() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        let (a, b) = (article("a", "one"), article("b", "two"));
+        let tx = store.transaction().unwrap();
+        merge(
+            &tx,
+            &[Incoming {
+                article: &a,
+                section: "x",
+            }],
+            1000,
+        )
+        .unwrap();
+        merge(
+            &tx,
+            &[Incoming {
+                article: &b,
+                section: "x",
+            }],
+            1000,
+        )
+        .unwrap();
+        assert_eq!(dates(&tx, "b"), (1001, 1001));
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path, Duration::ZERO).err().unwrap();
+        assert!(format!("{err:#}").contains("schema version 99"), "{err:#}");
+    }
+
+    #[test]
+    fn second_writer_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let _first = Store::open(&path, Duration::ZERO).unwrap();
+        let err = Store::open(&path, Duration::from_millis(120))
+            .err()
+            .unwrap();
+        assert!(err.is::<Busy>(), "{err:#}");
+    }
+
+    #[test]
+    fn prune_keeps_what_feeds_show() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        let (a, b) = (article("a", "one"), article("b", "two"));
+        let tx = store.transaction().unwrap();
+        merge(
+            &tx,
+            &[
+                Incoming {
+                    article: &a,
+                    section: "x",
+                },
+                Incoming {
+                    article: &b,
+                    section: "x",
+                },
+            ],
+            1000,
+        )
+        .unwrap();
+        assert_eq!(prune(&tx, 2000, &HashSet::from(["a"])).unwrap(), 1);
+        assert_eq!(members(&tx, None, 0, 10).unwrap().len(), 1);
+        assert_eq!(super::article(&tx, "a").unwrap().body, a.body);
+    }
+}
