@@ -36,7 +36,7 @@ use crate::parse::{Encoding, ParseError, Parser};
 use crate::render::Format;
 use crate::source;
 use crate::store::{self, Incoming, Member, Merged, Output, Run, Store};
-use crate::write::{Outcome, write_if_changed};
+use crate::write::{Outcome, remove_stale_temp_files, write_if_changed};
 
 /// What a build is asked to do beyond the config.
 #[derive(Debug, Clone)]
@@ -147,6 +147,7 @@ fn report(name: &str, diagnostics: &[Diagnostic], diag: &mut dyn Write) -> Resul
 /// what it did.
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
     let mut store = Store::open(&config.state, request.lock_timeout)?;
+    remove_stale_temp_files(&config.output.dir)?;
     let result = run(&mut store, config, request, diag);
     let mut record = Run {
         clock: request.now.timestamp(),

@@ -18,6 +18,29 @@ pub enum Outcome {
     Unchanged,
 }
 
+/// Prefix of the temporary files; a run killed mid-write can leave one.
+const TEMP_PREFIX: &str = ".readmore-";
+
+/// Removes temporary files a killed run left in `dir`. Only call it while
+/// holding the build lock: then no other writer can own them.
+pub fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && entry.file_type()?.is_file()
+        {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Outcome> {
     match fs::read(path) {
         Ok(old) if old == bytes => return Ok(Outcome::Unchanged),
@@ -78,5 +101,14 @@ mod tests {
             1,
             "no temporary file left"
         );
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".readmore-abc123"), "half a feed").unwrap();
+        fs::write(dir.path().join("all.atom"), "a feed").unwrap();
+        assert_eq!(remove_stale_temp_files(dir.path()).unwrap(), 1);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

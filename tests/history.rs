@@ -1,0 +1,453 @@
+//! Multi-run scenarios through the binary with a fixed clock: the store
+//! keeps ids and dates, feeds accumulate, unchanged runs write nothing,
+//! one build runs at a time, and a killed build never leaves a broken feed
+//! or store.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use common::{readmore, root, sample, stderr};
+
+const T1: &str = "2026-02-20T12:00:00Z";
+const T2: &str = "2026-02-20T13:00:00Z";
+const T3: &str = "2026-02-20T14:00:00Z";
+
+fn page_b() -> PathBuf {
+    root().join("tests/fixtures/pages/page-b.txt")
+}
+
+/// A build in `dir`: output `dir/feeds`, store `dir/state.db`.
+fn build(dir: &Path, input: &Path, now: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "build",
+        input.to_str().unwrap(),
+        "--now",
+        now,
+        "--out",
+        "feeds",
+        "--state",
+        "state.db",
+        "--base-url",
+        "https://feeds.example.org/rm/",
+    ];
+    args.extend_from_slice(extra);
+    readmore(dir, &args, None)
+}
+
+fn ok(out: Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stderr(&out)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    id: String,
+    published: DateTime<Utc>,
+    updated: DateTime<Utc>,
+}
+
+/// Title → id and dates, from an Atom feed.
+fn items(path: &Path) -> BTreeMap<String, Item> {
+    let feed = feed_rs::parser::parse(&fs::read(path).unwrap()[..]).unwrap();
+    feed.entries
+        .into_iter()
+        .map(|e| {
+            let item = Item {
+                id: e.id,
+                published: e.published.unwrap(),
+                updated: e.updated.unwrap(),
+            };
+            (e.title.unwrap().content, item)
+        })
+        .collect()
+}
+
+fn files(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    fs::read_dir(dir.join("feeds"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().into_string().unwrap(),
+                (
+                    fs::read(e.path()).unwrap(),
+                    e.metadata().unwrap().modified().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn ts(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+#[test]
+fn overlapping_pages_accumulate_and_keep_their_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    let run1 = items(&dir.path().join("feeds/all.atom"));
+    assert_eq!(run1.len(), 12);
+
+    let summary = ok(build(dir.path(), &page_b(), T2, &[]));
+    assert!(
+        summary.contains("18 articles") || summary.contains("12 articles (6 new"),
+        "{summary}"
+    );
+    let run2 = items(&dir.path().join("feeds/all.atom"));
+    assert_eq!(
+        run2.len(),
+        18,
+        "page A's articles stay although page B no longer shows half of them"
+    );
+    for (title, item) in &run1 {
+        assert_eq!(run2.get(title), Some(item), "{title}: same id and dates");
+    }
+    let new: Vec<&Item> = run2
+        .iter()
+        .filter(|(t, _)| !run1.contains_key(*t))
+        .map(|(_, i)| i)
+        .collect();
+    assert_eq!(new.len(), 6);
+    let mut published: Vec<DateTime<Utc>> = new.iter().map(|i| i.published).collect();
+    published.sort();
+    let want: Vec<DateTime<Utc>> = (0..6)
+        .rev()
+        .map(|s| ts(T2) - chrono::Duration::seconds(s))
+        .collect();
+    assert_eq!(
+        published, want,
+        "new articles: the run's clock, a second apart"
+    );
+    let nasa = &run2["NASA picks a second lunar lander for Artemis crews"];
+    assert_eq!(nasa.published, ts(T2), "first on the page is the newest");
+    let space = items(&dir.path().join("feeds/space.atom"));
+    assert!(space.contains_key("NASA picks a second lunar lander for Artemis crews"));
+    assert!(dir.path().join("feeds/security.atom").exists());
+}
+
+#[test]
+fn the_same_page_again_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    ok(build(dir.path(), &page_b(), T2, &[]));
+    let before = files(dir.path());
+    std::thread::sleep(Duration::from_millis(30));
+    let summary = ok(build(dir.path(), &page_b(), T3, &["--json"]));
+    assert!(
+        summary.contains("readmore: unchanged:") && summary.contains("0 files written"),
+        "{summary}"
+    );
+    assert_eq!(files(dir.path()), before, "bytes and mtimes unchanged");
+}
+
+#[test]
+fn json_summary_is_machine_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = build(dir.path(), &sample(), T1, &["--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["outcome"], "updated");
+    assert_eq!(
+        (
+            json["articles"].as_u64(),
+            json["new"].as_u64(),
+            json["written"].as_u64()
+        ),
+        (Some(12), Some(12), Some(14))
+    );
+    let out = build(dir.path(), &sample(), T2, &["--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (json["outcome"].as_str(), json["unchanged"].as_u64()),
+        (Some("unchanged"), Some(14))
+    );
+}
+
+#[test]
+fn an_edited_article_keeps_its_id_and_published_date() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    let before = items(&dir.path().join("feeds/all.atom"));
+    let edited = fs::read_to_string(sample())
+        .unwrap()
+        .replace("They sure look good.", "They sure look good, and fast.");
+    fs::write(dir.path().join("edited.txt"), edited).unwrap();
+    let summary = ok(build(dir.path(), &dir.path().join("edited.txt"), T2, &[]));
+    assert!(summary.contains("(0 new, 1 changed"), "{summary}");
+    let after = items(&dir.path().join("feeds/all.atom"));
+    let title = "F1: Preseason tests show how different 2026 will be";
+    assert_eq!(after[title].id, before[title].id);
+    assert_eq!(after[title].published, before[title].published);
+    assert_eq!(after[title].updated, ts(T2));
+    let others = after.iter().filter(|(t, _)| *t != title);
+    assert!(
+        others.into_iter().all(|(t, i)| before[t] == *i),
+        "nothing else moved"
+    );
+    let cars = fs::read_to_string(dir.path().join("feeds/cars.atom")).unwrap();
+    assert!(cars.contains("and fast."));
+}
+
+#[test]
+fn retention_keeps_the_newest_items_per_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("readmore.toml"), "[retention]\nitems = 5\n").unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    let all = items(&dir.path().join("feeds/all.atom"));
+    assert_eq!(all.len(), 5);
+    assert!(
+        all.contains_key("Fury over Discord’s age checks explodes after shady Persona test in UK")
+    );
+    assert!(
+        !all.contains_key("Spider-Noir teaser comes in colorized “True Hue” and black and white")
+    );
+    assert_eq!(items(&dir.path().join("feeds/policy.atom")).len(), 3);
+    let rss =
+        feed_rs::parser::parse(&fs::read(dir.path().join("feeds/all.rss")).unwrap()[..]).unwrap();
+    assert_eq!(rss.entries.len(), 5);
+}
+
+#[test]
+fn retention_days_drop_old_items_as_time_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("readmore.toml"), "[retention]\ndays = 7\n").unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    ok(build(dir.path(), &page_b(), "2026-03-10T12:00:00Z", &[]));
+    let all = items(&dir.path().join("feeds/all.atom"));
+    assert_eq!(
+        all.len(),
+        6,
+        "only page B's new articles are younger than a week"
+    );
+}
+
+#[test]
+fn changed_rules_move_an_article_but_keep_its_id_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    let before = items(&dir.path().join("feeds/culture.atom"));
+    let title = "Spider-Noir teaser comes in colorized “True Hue” and black and white";
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[[section]]\nid = \"tv\"\ntitle = \"TV\"\nterms = { \"episodes\" = 30, \"premieres\" = 30 }\n",
+    )
+    .unwrap();
+    let summary = ok(build(dir.path(), &sample(), T2, &[]));
+    assert!(summary.contains("0 new, 0 changed, 1 moved"), "{summary}");
+    let tv = items(&dir.path().join("feeds/tv.atom"));
+    assert_eq!(
+        tv.get(title),
+        before.get(title),
+        "same id and dates in its new section"
+    );
+    assert!(!items(&dir.path().join("feeds/culture.atom")).contains_key(title));
+    let tv_text = fs::read_to_string(dir.path().join("feeds/tv.atom")).unwrap();
+    assert!(tv_text.contains("<category term=\"tv\" label=\"TV\"/>"));
+}
+
+#[test]
+fn a_store_from_a_newer_readmore_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    conn.pragma_update(None, "user_version", 7).unwrap();
+    drop(conn);
+    let out = build(dir.path(), &sample(), T1, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("incompatible store") && err.contains("schema version 7"),
+        "{err}"
+    );
+    assert!(!dir.path().join("feeds").exists(), "nothing written");
+}
+
+#[test]
+fn a_second_build_waits_for_the_lock_then_gives_up_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = fs::File::create(dir.path().join("state.db.lock")).unwrap();
+    lock.lock().unwrap();
+    let start = Instant::now();
+    let out = build(dir.path(), &sample(), T1, &["--lock-timeout", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    assert!(
+        stderr(&out).contains("another readmore build holds"),
+        "{}",
+        stderr(&out)
+    );
+    lock.unlock().unwrap();
+    ok(build(dir.path(), &sample(), T1, &["--lock-timeout", "1"]));
+}
+
+#[test]
+fn concurrent_builds_run_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            command(dir.path(), &sample(), T1)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut new = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+        new += json["new"].as_u64().unwrap();
+    }
+    assert_eq!(new, 12, "each article is new exactly once");
+    assert_eq!(items(&dir.path().join("feeds/all.atom")).len(), 12);
+    assert_integrity(&dir.path().join("state.db"));
+}
+
+fn command(dir: &Path, input: &Path, now: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_readmore"));
+    cmd.args([
+        "build",
+        input.to_str().unwrap(),
+        "--now",
+        now,
+        "--out",
+        "feeds",
+        "--state",
+        "state.db",
+        "--json",
+    ])
+    .args(["--base-url", "https://feeds.example.org/rm/"])
+    .current_dir(dir)
+    .env_remove("SOURCE_DATE_EPOCH")
+    .stdin(Stdio::null());
+    cmd
+}
+
+fn assert_integrity(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// Every feed file in `dir/feeds` is complete XML that a reader parses.
+fn assert_feeds_whole(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir.join("feeds")) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with(".readmore-") {
+            continue; // a killed run's temporary file: never served under a feed's name
+        }
+        let bytes = fs::read(&path).unwrap();
+        roxmltree::Document::parse(std::str::from_utf8(&bytes).unwrap())
+            .unwrap_or_else(|e| panic!("{name} is not whole: {e}"));
+        feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+/// Kills builds at pseudo-random moments and checks after each kill that
+/// every feed is a complete old or new version and the store is sound;
+/// then a normal build completes.
+#[test]
+fn killed_builds_leave_whole_feeds_and_a_sound_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let edited = fs::read_to_string(page_b())
+        .unwrap()
+        .replace("a week", "eight days");
+    fs::write(dir.path().join("edited.txt"), edited).unwrap();
+    let inputs = [sample(), page_b(), dir.path().join("edited.txt")];
+    // A full build's duration on this machine bounds the kill delays.
+    let start = Instant::now();
+    ok(build(dir.path(), &sample(), "2026-01-01T00:00:00Z", &[]));
+    let full = start.elapsed().as_micros() as u64 + 1;
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut killed = 0;
+    for round in 0..30u32 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let now = (ts("2026-01-01T00:00:00Z") + chrono::Duration::minutes(i64::from(round) + 1))
+            .to_rfc3339();
+        let mut child = command(dir.path(), &inputs[round as usize % 3], &now)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(seed % full));
+        child.kill().unwrap(); // SIGKILL
+        killed += usize::from(child.wait().unwrap().code().is_none());
+        assert_feeds_whole(dir.path());
+        assert_integrity(&dir.path().join("state.db"));
+    }
+    assert!(
+        killed >= 10,
+        "only {killed} of 30 builds were killed before they finished"
+    );
+    let summary = ok(build(dir.path(), &page_b(), "2026-01-02T00:00:00Z", &[]));
+    assert!(summary.contains("readmore: "), "{summary}");
+    assert_feeds_whole(dir.path());
+    let leftovers = fs::read_dir(dir.path().join("feeds"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".readmore-")
+        })
+        .count();
+    assert_eq!(
+        leftovers, 0,
+        "a completed build removes what killed ones left"
+    );
+    assert_eq!(items(&dir.path().join("feeds/all.atom")).len(), 18);
+}
+
+#[test]
+fn status_reports_sections_and_the_last_run() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    let out = readmore(dir.path(), &["status", "--state", "state.db"], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("articles: 12 (ai 3, policy 3, culture 2, health 2, cars 1, space 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "last run: 2026-02-20T12:00:00+00:00: updated: 12 articles (12 new, 0 changed)"
+        ),
+        "{text}"
+    );
+
+    let bad = root().join("tests/fixtures/messy/invalid-utf8.txt");
+    assert_eq!(build(dir.path(), &bad, T2, &[]).status.code(), Some(1));
+    let out = readmore(
+        dir.path(),
+        &["status", "--state", "state.db", "--json"],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["articles"], 12);
+    assert_eq!(json["last_run"]["outcome"], "failed");
+    assert!(
+        json["last_run"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("invalid UTF-8")
+    );
+
+    let missing = readmore(dir.path(), &["status", "--state", "nope.db"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no store at"));
+}
