@@ -185,6 +185,13 @@ impl Config {
         if self.retention.items == 0 {
             bail!("retention.items must be at least 1");
         }
+        if lexical_absolute(&self.state).starts_with(lexical_absolute(&self.output.dir)) {
+            bail!(
+                "the store {} is inside the output directory {}, which is published; put it elsewhere",
+                self.state.display(),
+                self.output.dir.display()
+            );
+        }
         Ok(())
     }
 
@@ -241,6 +248,23 @@ impl SectionRules {
         self.terms
             .extend(other.terms.iter().map(|(t, w)| (t.clone(), *w)));
     }
+}
+
+/// `path` made absolute against the working directory, `.` and `..` folded,
+/// without touching the file system.
+fn lexical_absolute(path: &Path) -> PathBuf {
+    let joined = std::env::current_dir().unwrap_or_default().join(path);
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn digest(value: &impl Serialize) -> String {
@@ -345,6 +369,7 @@ mod tests {
             "[output]\nlink = \"{base_url}{nope}\"",
             "[[section]]\nid = \"../x\"",
             "[site]\ntitel = \"typo\"",
+            "state = \"feeds/../feeds/state.db\"",
         ] {
             let parsed = toml::from_str::<Config>(bad).map_err(anyhow::Error::from);
             assert!(parsed.and_then(|mut c| c.check()).is_err(), "{bad}");
