@@ -521,6 +521,24 @@ mod tests {
         }
     }
 
+    fn fresh() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        (dir, store)
+    }
+
+    /// Merges `articles` into section "x" at `now`.
+    fn merge_x(tx: &Transaction, articles: &[&Article], now: i64) -> Merged {
+        let incoming: Vec<Incoming> = articles
+            .iter()
+            .map(|a| Incoming {
+                article: a,
+                section: "x",
+            })
+            .collect();
+        merge(tx, &incoming, now).unwrap()
+    }
+
     fn dates(tx: &Transaction, key: &str) -> (i64, i64) {
         tx.query_row(
             "SELECT first_seen, updated FROM articles WHERE key = ?1",
@@ -532,8 +550,7 @@ mod tests {
 
     #[test]
     fn merge_dates_new_changed_and_unchanged_articles() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        let (_dir, mut store) = fresh();
         let (a, b, c) = (
             article("a", "one"),
             article("b", "two"),
@@ -600,28 +617,11 @@ mod tests {
 
     #[test]
     fn a_fixed_clock_still_gives_distinct_later_dates() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        let (_dir, mut store) = fresh();
         let (a, b) = (article("a", "one"), article("b", "two"));
         let tx = store.transaction().unwrap();
-        merge(
-            &tx,
-            &[Incoming {
-                article: &a,
-                section: "x",
-            }],
-            1000,
-        )
-        .unwrap();
-        merge(
-            &tx,
-            &[Incoming {
-                article: &b,
-                section: "x",
-            }],
-            1000,
-        )
-        .unwrap();
+        merge_x(&tx, &[&a], 1000);
+        merge_x(&tx, &[&b], 1000);
         assert_eq!(dates(&tx, "b"), (1001, 1001));
     }
 
@@ -650,25 +650,10 @@ mod tests {
 
     #[test]
     fn prune_keeps_what_feeds_show() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db"), Duration::ZERO).unwrap();
+        let (_dir, mut store) = fresh();
         let (a, b) = (article("a", "one"), article("b", "two"));
         let tx = store.transaction().unwrap();
-        merge(
-            &tx,
-            &[
-                Incoming {
-                    article: &a,
-                    section: "x",
-                },
-                Incoming {
-                    article: &b,
-                    section: "x",
-                },
-            ],
-            1000,
-        )
-        .unwrap();
+        merge_x(&tx, &[&a, &b], 1000);
         assert_eq!(prune(&tx, 2000, &HashSet::from(["a"])).unwrap(), 1);
         assert_eq!(members(&tx, None, 0, 10).unwrap().len(), 1);
         assert_eq!(super::article(&tx, "a").unwrap().body, a.body);

@@ -3,28 +3,11 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
 use std::time::SystemTime;
 
-use common::{NOW, build_sample, messy, readmore, sample, stderr};
-
-/// Every file of `dir/feeds` with its bytes and mtime.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, SystemTime)> {
-    let mut files: Vec<_> = fs::read_dir(dir.join("feeds"))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                fs::read(e.path()).unwrap(),
-                e.metadata().unwrap().modified().unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
+use common::{NOW, build_sample, feed_files, messy, readmore, sample, stderr};
 
 #[test]
 fn build_prints_a_one_line_summary() {
@@ -43,7 +26,7 @@ fn build_prints_a_one_line_summary() {
 fn second_identical_run_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
     build_sample(dir.path());
-    let before = snapshot(dir.path());
+    let before = feed_files(dir.path());
     std::thread::sleep(std::time::Duration::from_millis(50));
     let out = build_sample(dir.path());
     assert!(
@@ -51,7 +34,7 @@ fn second_identical_run_touches_nothing() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(snapshot(dir.path()), before);
+    assert_eq!(feed_files(dir.path()), before);
 }
 
 #[test]
@@ -71,17 +54,17 @@ fn fixed_clock_gives_identical_bytes() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let strip = |v: Vec<(String, Vec<u8>, SystemTime)>| {
-        v.into_iter().map(|(n, b, _)| (n, b)).collect::<Vec<_>>()
+    let strip = |v: BTreeMap<String, (Vec<u8>, SystemTime)>| {
+        v.into_iter().map(|(n, (b, _))| (n, b)).collect::<Vec<_>>()
     };
-    assert_eq!(strip(snapshot(a.path())), strip(snapshot(b.path())));
+    assert_eq!(strip(feed_files(a.path())), strip(feed_files(b.path())));
 }
 
 #[test]
 fn empty_input_fails_and_keeps_existing_feeds() {
     let dir = tempfile::tempdir().unwrap();
     build_sample(dir.path());
-    let before = snapshot(dir.path());
+    let before = feed_files(dir.path());
     fs::write(
         dir.path().join("empty.txt"),
         "Author name: Nobody\n\n<html>502 Bad Gateway</html>\n",
@@ -94,14 +77,14 @@ fn empty_input_fails_and_keeps_existing_feeds() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(snapshot(dir.path()), before);
+    assert_eq!(feed_files(dir.path()), before);
 }
 
 #[test]
 fn invalid_utf8_fails_naming_file_line_and_offset() {
     let dir = tempfile::tempdir().unwrap();
     build_sample(dir.path());
-    let before = snapshot(dir.path());
+    let before = feed_files(dir.path());
     let input = messy("invalid-utf8.txt");
     let out = readmore(
         dir.path(),
@@ -114,7 +97,7 @@ fn invalid_utf8_fails_naming_file_line_and_offset() {
         err.contains("invalid-utf8.txt:31: invalid UTF-8 at byte offset 2979"),
         "{err}"
     );
-    assert_eq!(snapshot(dir.path()), before);
+    assert_eq!(feed_files(dir.path()), before);
     let out = readmore(
         dir.path(),
         &["build", input.to_str().unwrap(), "--now", NOW, "--lossy"],

@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use common::{readmore, root, sample, stderr};
+use common::{feed_files, readmore, root, sample, stderr};
 
 const T1: &str = "2026-02-20T12:00:00Z";
 const T2: &str = "2026-02-20T13:00:00Z";
@@ -24,20 +24,12 @@ fn page_b() -> PathBuf {
 
 /// A build in `dir`: output `dir/feeds`, store `dir/state.db`.
 fn build(dir: &Path, input: &Path, now: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "build",
-        input.to_str().unwrap(),
-        "--now",
-        now,
-        "--out",
-        "feeds",
-        "--state",
-        "state.db",
-        "--base-url",
-        "https://feeds.example.org/rm/",
-    ];
-    args.extend_from_slice(extra);
-    readmore(dir, &args, None)
+    command(dir, input, now)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
 }
 
 fn ok(out: Output) -> String {
@@ -64,22 +56,6 @@ fn items(path: &Path) -> BTreeMap<String, Item> {
                 updated: e.updated.unwrap(),
             };
             (e.title.unwrap().content, item)
-        })
-        .collect()
-}
-
-fn files(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
-    fs::read_dir(dir.join("feeds"))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                (
-                    fs::read(e.path()).unwrap(),
-                    e.metadata().unwrap().modified().unwrap(),
-                ),
-            )
         })
         .collect()
 }
@@ -137,14 +113,14 @@ fn the_same_page_again_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     ok(build(dir.path(), &sample(), T1, &[]));
     ok(build(dir.path(), &page_b(), T2, &[]));
-    let before = files(dir.path());
+    let before = feed_files(dir.path());
     std::thread::sleep(Duration::from_millis(30));
     let summary = ok(build(dir.path(), &page_b(), T3, &["--json"]));
     assert!(
         summary.contains("readmore: unchanged:") && summary.contains("0 files written"),
         "{summary}"
     );
-    assert_eq!(files(dir.path()), before, "bytes and mtimes unchanged");
+    assert_eq!(feed_files(dir.path()), before, "bytes and mtimes unchanged");
 }
 
 #[test]
@@ -291,6 +267,7 @@ fn concurrent_builds_run_one_at_a_time() {
     let children: Vec<_> = (0..4)
         .map(|_| {
             command(dir.path(), &sample(), T1)
+                .arg("--json")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -320,7 +297,6 @@ fn command(dir: &Path, input: &Path, now: &str) -> Command {
         "feeds",
         "--state",
         "state.db",
-        "--json",
     ])
     .args(["--base-url", "https://feeds.example.org/rm/"])
     .current_dir(dir)

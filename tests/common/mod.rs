@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::SystemTime;
 
 use readmore::article::Article;
 use readmore::diag::Diagnostic;
@@ -75,4 +77,19 @@ pub fn build_sample(dir: &Path) -> Output {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     out
+}
+
+/// Every file of `dir/feeds`: name → bytes and mtime.
+pub fn feed_files(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+    std::fs::read_dir(dir.join("feeds"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let modified = e.metadata().unwrap().modified().unwrap();
+            (
+                e.file_name().into_string().unwrap(),
+                (std::fs::read(e.path()).unwrap(), modified),
+            )
+        })
+        .collect()
 }
