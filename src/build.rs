@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -27,15 +27,14 @@ use rusqlite::Transaction;
 use serde::Serialize;
 
 use crate::article::Article;
-use crate::classify::{Classifier, Section};
+use crate::classify::Classifier;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
-use crate::feed::{ALL, Entry, Feed};
+use crate::outputs::{self, Rendered, Renderer};
 use crate::parse::{Encoding, ParseError, Parser};
-use crate::render::Format;
 use crate::source;
-use crate::store::{self, Incoming, Member, Merged, Output, Run, Store};
+use crate::store::{self, Incoming, Merged, Output, Run, Store};
 use crate::write::{Outcome, remove_stale_temp_files, write_if_changed};
 
 /// What a build is asked to do beyond the config.
@@ -74,13 +73,6 @@ pub struct Summary {
 pub struct Found {
     pub source: String,
     pub article: Article,
-}
-
-/// One feed of the run: its name, its section, its members.
-struct Plan<'a> {
-    name: &'a str,
-    section: Option<&'a Section>,
-    members: Vec<Member>,
 }
 
 /// Parses every input, printing diagnostics to `diag`; duplicates (same
@@ -148,6 +140,7 @@ fn report(name: &str, diagnostics: &[Diagnostic], diag: &mut dyn Write) -> Resul
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
     let mut store = Store::open(&config.state, request.lock_timeout)?;
     remove_stale_temp_files(&config.output.dir)?;
+    remove_stale_temp_files(&config.output.dir.join(outputs::PAGES_DIR))?;
     let result = run(&mut store, config, request, diag);
     let mut record = Run {
         clock: request.now.timestamp(),
@@ -158,7 +151,7 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
         Ok(s) => {
             record.outcome = s.outcome.to_string();
             record.articles = s.articles;
-            record.merged = s.merged;
+            record.merged = s.merged.clone();
             record.written = s.written;
             record.unchanged = s.unchanged;
             record.warnings = s.warnings;
@@ -193,8 +186,10 @@ fn run(
         ..Summary::default()
     };
 
+    // Step 1: the history, committed before any file changes.
     let tx = store.transaction()?;
-    summary.reclassified = reclassify(&tx, &classifier, config)?;
+    let reclassified = reclassify(&tx, &classifier, config)?;
+    summary.reclassified = reclassified.len();
     let sections: Vec<&str> = found
         .iter()
         .map(|f| {
@@ -212,35 +207,46 @@ fn run(
         })
         .collect();
     summary.merged = store::merge(&tx, &incoming, now)?;
-    let plans = plan(&tx, &classifier, config, now)?;
+    let plans = outputs::plan(&tx, &classifier, config, now)?;
     let shown: HashSet<&str> = plans
         .iter()
         .flat_map(|p| p.members.iter().map(|m| m.key.as_str()))
         .collect();
     let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
-    summary.pruned = store::prune(&tx, cutoff, &shown)?;
+    let pruned = store::prune(&tx, cutoff, &shown)?;
+    summary.pruned = pruned.len();
     tx.commit().context("cannot commit to the store")?;
 
+    // Step 2: render what changed, write it, record it.
     let tx = store.transaction()?;
     summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
-    let pending = render_changed(&tx, &plans, &classifier, config, &mut summary)?;
-    std::fs::create_dir_all(&config.output.dir)
-        .with_context(|| format!("cannot create {}", config.output.dir.display()))?;
-    for (path, signature, bytes) in pending {
-        match write_if_changed(&path, &bytes)? {
-            Outcome::Written => summary.written += 1,
-            Outcome::Unchanged => summary.unchanged += 1,
-        }
-        let meta =
-            std::fs::metadata(&path).with_context(|| format!("cannot stat {}", path.display()))?;
-        let digest = store::digest(&bytes);
-        let output = Output {
-            signature,
-            digest,
-            size: meta.len(),
-            mtime_ns: mtime_ns(&meta),
+    let mut renderer = Renderer::new(&tx, config, &classifier);
+    renderer.feeds(&plans)?;
+    renderer.site(&plans)?;
+    let settings = renderer.settings().to_string();
+    let all_pages = config.output.article_pages
+        && store::meta(&tx, "pages")?.as_deref() != Some(settings.as_str());
+    if config.output.article_pages {
+        let mut touched = summary.merged.touched.clone();
+        touched.extend(reclassified);
+        let members = if all_pages {
+            store::all_members(&tx)?
+        } else {
+            store::members_by_key(&tx, &touched)?
         };
-        store::set_output(&tx, &path.to_string_lossy(), &output)?;
+        renderer.pages(&members)?;
+    }
+    summary.unchanged += renderer.unchanged;
+    let rendered = std::mem::take(&mut renderer.rendered);
+    drop(renderer);
+    for file in &rendered {
+        write(&tx, file, &mut summary)?;
+    }
+    for key in &pruned {
+        remove_page(&tx, config, key)?;
+    }
+    if all_pages {
+        store::set_meta(&tx, "pages", &settings)?;
     }
     tx.commit().context("cannot commit to the store")?;
     summary.outcome = if summary.written > 0 {
@@ -251,145 +257,54 @@ fn run(
     Ok(summary)
 }
 
+/// Writes one rendered file (if its bytes changed) and records it.
+fn write(tx: &Transaction, file: &Rendered, summary: &mut Summary) -> Result<()> {
+    if let Some(dir) = file.path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    match write_if_changed(&file.path, &file.bytes)? {
+        Outcome::Written => summary.written += 1,
+        Outcome::Unchanged => summary.unchanged += 1,
+    }
+    let meta = std::fs::metadata(&file.path)
+        .with_context(|| format!("cannot stat {}", file.path.display()))?;
+    let output = Output {
+        signature: file.signature.clone(),
+        digest: store::digest(&file.bytes),
+        size: meta.len(),
+        mtime_ns: outputs::mtime_ns(&meta),
+    };
+    store::set_output(tx, &file.path.to_string_lossy(), &output)
+}
+
+/// Removes the page of an article that left the store.
+fn remove_page(tx: &Transaction, config: &Config, key: &str) -> Result<()> {
+    let path = outputs::page_path(config, key);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+    store::forget_output(tx, &path.to_string_lossy())
+}
+
 /// When the classification rules changed since the last run, sorts every
-/// stored article again; returns how many moved.
-fn reclassify(tx: &Transaction, classifier: &Classifier, config: &Config) -> Result<usize> {
+/// stored article again; returns the keys of those that moved.
+fn reclassify(tx: &Transaction, classifier: &Classifier, config: &Config) -> Result<Vec<String>> {
     let digest = config.rules_digest();
     if store::meta(tx, "rules")?.as_deref() == Some(digest.as_str()) {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let mut moved = 0;
+    let mut moved = Vec::new();
     for (article, old) in store::all_articles(tx)? {
         let section = &classifier.sections()[classifier.classify(&article).section].id;
         if *section != old {
             store::set_section(tx, &article.key, section)?;
-            moved += 1;
+            moved.push(article.key);
         }
     }
     store::set_meta(tx, "rules", &digest)?;
     Ok(moved)
-}
-
-/// The feeds of this run: "all", then every section with members.
-fn plan<'a>(
-    tx: &Transaction,
-    classifier: &'a Classifier,
-    config: &Config,
-    now: i64,
-) -> Result<Vec<Plan<'a>>> {
-    let days = i64::from(config.retention.days);
-    let since = if days > 0 {
-        now.saturating_sub(days * 86_400)
-    } else {
-        i64::MIN
-    };
-    let limit = config.retention.items;
-    let mut plans = vec![Plan {
-        name: ALL,
-        section: None,
-        members: store::members(tx, None, since, limit)?,
-    }];
-    for section in classifier.sections() {
-        let members = store::members(tx, Some(&section.id), since, limit)?;
-        if !members.is_empty() {
-            plans.push(Plan {
-                name: &section.id,
-                section: Some(section),
-                members,
-            });
-        }
-    }
-    plans.retain(|p| !p.members.is_empty());
-    Ok(plans)
-}
-
-/// Renders every output file whose signature or file on disk changed;
-/// counts the others as unchanged.
-fn render_changed(
-    tx: &Transaction,
-    plans: &[Plan],
-    classifier: &Classifier,
-    config: &Config,
-    summary: &mut Summary,
-) -> Result<Vec<(PathBuf, String, Vec<u8>)>> {
-    let settings = (config.render_digest(), config.rules_digest());
-    let mut entries: HashMap<&str, Entry> = HashMap::new();
-    let mut pending = Vec::new();
-    for plan in plans {
-        for format in Format::ALL {
-            let path = config
-                .output
-                .dir
-                .join(format!("{}.{}", plan.name, format.ext()));
-            let signature = store::digest(&serde_json::to_vec(&(
-                &settings,
-                format.ext(),
-                plan.name,
-                &plan.members,
-            ))?);
-            if store::output(tx, &path.to_string_lossy())?
-                .is_some_and(|o| o.signature == signature && is_intact(&path, &o))
-            {
-                summary.unchanged += 1;
-                continue;
-            }
-            for m in &plan.members {
-                if !entries.contains_key(m.key.as_str()) {
-                    entries.insert(&m.key, entry(tx, m, classifier, config)?);
-                }
-            }
-            let own = plan
-                .members
-                .iter()
-                .map(|m| entries[m.key.as_str()].clone())
-                .collect();
-            let feed = Feed::new(
-                plan.name,
-                plan.section.map(|s| s.title.as_str()),
-                own,
-                config,
-            )
-            .context("a planned feed has members")?;
-            let bytes = format
-                .render(&feed)
-                .with_context(|| format!("cannot render {}", path.display()))?;
-            pending.push((path, signature, bytes));
-        }
-    }
-    Ok(pending)
-}
-
-fn entry(
-    tx: &Transaction,
-    member: &Member,
-    classifier: &Classifier,
-    config: &Config,
-) -> Result<Entry> {
-    let article = store::article(tx, &member.key)?;
-    let section = classifier.section(&member.section);
-    let date = |secs: i64| {
-        DateTime::from_timestamp(secs, 0)
-            .with_context(|| format!("stored date {secs} out of range"))
-    };
-    Ok(Entry::new(
-        &article,
-        &section,
-        (date(member.published)?, date(member.updated)?),
-        config,
-    ))
-}
-
-/// The file is still the one recorded: same size and modification time.
-fn is_intact(path: &Path, recorded: &Output) -> bool {
-    std::fs::metadata(path)
-        .is_ok_and(|m| m.len() == recorded.size && mtime_ns(&m) == recorded.mtime_ns)
-}
-
-fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// Prints, per article, the section chosen and why.

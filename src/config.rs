@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+
+use crate::render::Format;
 use serde::{Deserialize, Serialize};
 
 /// The classifier's built-in sections, in the same shape as `[[section]]`.
@@ -50,8 +52,19 @@ pub struct Site {
 #[serde(deny_unknown_fields, default)]
 pub struct Output {
     pub dir: PathBuf,
-    /// Item link template: `{base_url}`, `{slug}`, `{section}`.
-    pub link: String,
+    /// Item link template: `{base_url}`, `{slug}`, `{section}`. Unset: the
+    /// article's page, or `{base_url}#{slug}` without article pages.
+    pub link: Option<String>,
+    /// Feed formats written for every section and for "all".
+    pub formats: Vec<Format>,
+    /// Write `index.html`, a page listing every section and its feeds.
+    pub index: bool,
+    /// Write `index.opml`, a subscription list of the section feeds.
+    pub opml: bool,
+    /// The feed format the OPML list points readers to.
+    pub opml_format: Format,
+    /// Write a page per article under `articles/`.
+    pub article_pages: bool,
 }
 
 /// How much history the feeds show and the store keeps.
@@ -122,7 +135,12 @@ impl Default for Output {
     fn default() -> Self {
         Self {
             dir: "feeds".into(),
-            link: "{base_url}#{slug}".into(),
+            link: None,
+            formats: Format::ALL.to_vec(),
+            index: true,
+            opml: true,
+            opml_format: Format::Atom,
+            article_pages: true,
         }
     }
 }
@@ -177,7 +195,19 @@ impl Config {
         if let Some(home) = &self.site.home_url {
             absolute_dir_url(home).context("site.home_url")?;
         }
-        check_template(&self.output.link)?;
+        if let Some(link) = &self.output.link {
+            check_template(link)?;
+        }
+        let formats = &self.output.formats;
+        if formats.is_empty() || (1..formats.len()).any(|i| formats[..i].contains(&formats[i])) {
+            bail!("output.formats must list each format at most once, and at least one");
+        }
+        if self.output.opml && !formats.contains(&self.output.opml_format) {
+            bail!(
+                "output.opml_format {:?} is not among output.formats",
+                self.output.opml_format.ext()
+            );
+        }
         for rules in &self.section {
             check_section_id(&rules.id)?;
         }

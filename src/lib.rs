@@ -15,6 +15,7 @@ pub mod config;
 pub mod diag;
 pub mod error;
 pub mod feed;
+pub mod outputs;
 pub mod parse;
 pub mod render;
 pub mod source;

@@ -90,11 +90,14 @@ pub struct Incoming<'a> {
 }
 
 /// What a merge did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Merged {
     pub new: usize,
     pub changed: usize,
     pub moved: usize,
+    /// Keys of the articles that are new, changed or moved.
+    #[serde(skip)]
+    pub touched: Vec<String>,
 }
 
 /// A feed member: what decides a feed's content, without the text.
@@ -103,6 +106,7 @@ pub struct Member {
     pub key: String,
     pub hash: String,
     pub section: String,
+    pub title: String,
     pub published: i64,
     pub updated: i64,
 }
@@ -255,6 +259,7 @@ impl Store {
                             new: r.get::<_, i64>(4)? as usize,
                             changed: r.get::<_, i64>(5)? as usize,
                             moved: r.get::<_, i64>(6)? as usize,
+                            touched: Vec::new(),
                         },
                         written: r.get::<_, i64>(7)? as usize,
                         unchanged: r.get::<_, i64>(8)? as usize,
@@ -323,6 +328,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 )?
                 .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
                 merged.new += 1;
+                merged.touched.push(a.key.clone());
                 stamp -= 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
@@ -333,6 +339,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
                 merged.changed += 1;
                 merged.moved += usize::from(old_section != item.section);
+                merged.touched.push(a.key.clone());
                 stamp -= 1;
             }
             Some((_, old_section)) => {
@@ -340,7 +347,10 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                     "UPDATE articles SET section = ?2, last_seen = ?3 WHERE key = ?1",
                 )?
                 .execute(params![a.key, item.section, now])?;
-                merged.moved += usize::from(old_section != item.section);
+                if old_section != item.section {
+                    merged.moved += 1;
+                    merged.touched.push(a.key.clone());
+                }
             }
         }
     }
@@ -357,25 +367,50 @@ pub fn members(
 ) -> Result<Vec<Member>> {
     let sql = match section {
         Some(_) => {
-            "SELECT key, hash, section, first_seen, updated FROM articles
+            "SELECT key, hash, section, title, first_seen, updated FROM articles
              WHERE section = ?1 AND first_seen >= ?2 ORDER BY first_seen DESC, key LIMIT ?3"
         }
         None => {
-            "SELECT key, hash, section, first_seen, updated FROM articles
+            "SELECT key, hash, section, title, first_seen, updated FROM articles
              WHERE ?1 IS NULL AND first_seen >= ?2 ORDER BY first_seen DESC, key LIMIT ?3"
         }
     };
     let mut stmt = tx.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![section, since, limit as i64], |r| {
-        Ok(Member {
-            key: r.get(0)?,
-            hash: r.get(1)?,
-            section: r.get(2)?,
-            published: r.get(3)?,
-            updated: r.get(4)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![section, since, limit as i64], member_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The stored articles with these keys, in key order.
+pub fn members_by_key(tx: &Transaction, keys: &[String]) -> Result<Vec<Member>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT key, hash, section, title, first_seen, updated FROM articles WHERE key = ?1",
+    )?;
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        out.extend(stmt.query_row([key], member_row).optional()?);
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+/// Every stored article, in key order: for when every page must be checked.
+pub fn all_members(tx: &Transaction) -> Result<Vec<Member>> {
+    let mut stmt = tx.prepare(
+        "SELECT key, hash, section, title, first_seen, updated FROM articles ORDER BY key",
+    )?;
+    let rows = stmt.query_map([], member_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn member_row(r: &rusqlite::Row) -> rusqlite::Result<Member> {
+    Ok(Member {
+        key: r.get(0)?,
+        hash: r.get(1)?,
+        section: r.get(2)?,
+        title: r.get(3)?,
+        published: r.get(4)?,
+        updated: r.get(5)?,
+    })
 }
 
 /// The stored article of `key`.
@@ -439,6 +474,12 @@ pub fn output(tx: &Transaction, path: &str) -> Result<Option<Output>> {
     Ok(row)
 }
 
+pub fn forget_output(tx: &Transaction, path: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM outputs WHERE path = ?1")?
+        .execute([path])?;
+    Ok(())
+}
+
 pub fn set_output(tx: &Transaction, path: &str, output: &Output) -> Result<()> {
     tx.prepare_cached("INSERT OR REPLACE INTO outputs (path, signature, digest, size, mtime_ns) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![path, output.signature, output.digest, output.size as i64, output.mtime_ns])?;
@@ -447,16 +488,17 @@ pub fn set_output(tx: &Transaction, path: &str, output: &Output) -> Result<()> {
 
 /// Deletes articles not seen since `cutoff` that no feed shows any more.
 /// Walks only the rows old enough to go, through the `last_seen` index.
-pub fn prune(tx: &Transaction, cutoff: i64, shown: &HashSet<&str>) -> Result<usize> {
+pub fn prune(tx: &Transaction, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec<String>> {
     let old: Vec<String> = {
         let mut stmt = tx.prepare_cached("SELECT key FROM articles WHERE last_seen < ?1")?;
         stmt.query_map([cutoff], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
     let mut delete = tx.prepare_cached("DELETE FROM articles WHERE key = ?1")?;
-    let mut pruned = 0;
-    for key in old.iter().filter(|k| !shown.contains(k.as_str())) {
-        pruned += delete.execute([key])?;
+    let mut pruned = Vec::new();
+    for key in old.into_iter().filter(|k| !shown.contains(k.as_str())) {
+        delete.execute([&key])?;
+        pruned.push(key);
     }
     Ok(pruned)
 }
@@ -572,7 +614,8 @@ mod tests {
             Merged {
                 new: 2,
                 changed: 0,
-                moved: 0
+                moved: 0,
+                touched: vec!["a".into(), "b".into()]
             }
         );
         assert_eq!(
@@ -599,7 +642,8 @@ mod tests {
             Merged {
                 new: 1,
                 changed: 1,
-                moved: 1
+                moved: 1,
+                touched: vec!["c".into(), "a".into(), "b".into()]
             }
         );
         assert_eq!(dates(&tx, "c"), (2000, 2000));
@@ -654,7 +698,7 @@ mod tests {
         let (a, b) = (article("a", "one"), article("b", "two"));
         let tx = store.transaction().unwrap();
         merge_x(&tx, &[&a, &b], 1000);
-        assert_eq!(prune(&tx, 2000, &HashSet::from(["a"])).unwrap(), 1);
+        assert_eq!(prune(&tx, 2000, &HashSet::from(["a"])).unwrap(), ["b"]);
         assert_eq!(members(&tx, None, 0, 10).unwrap().len(), 1);
         assert_eq!(super::article(&tx, "a").unwrap().body, a.body);
     }

@@ -16,7 +16,7 @@ fn build_prints_a_one_line_summary() {
     let err = stderr(&out);
     assert!(
         err.ends_with(
-            "readmore: updated: 12 articles (12 new, 0 changed, 0 moved), 6 sections; 14 files written, 0 unchanged; 0 warnings\n"
+            "readmore: updated: 12 articles (12 new, 0 changed, 0 moved), 6 sections; 35 files written, 0 unchanged; 0 warnings\n"
         ),
         "{err}"
     );
@@ -30,7 +30,7 @@ fn second_identical_run_touches_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(50));
     let out = build_sample(dir.path());
     assert!(
-        stderr(&out).contains("0 files written, 14 unchanged"),
+        stderr(&out).contains("0 files written, 23 unchanged"),
         "{}",
         stderr(&out)
     );

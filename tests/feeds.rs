@@ -24,8 +24,14 @@ const SECTIONS: [(&str, usize); 7] = [
 
 fn read(path: &Path) -> feed_rs::model::Feed {
     let bytes = std::fs::read(path).unwrap();
-    roxmltree::Document::parse(std::str::from_utf8(&bytes).unwrap())
-        .unwrap_or_else(|e| panic!("{}: not well-formed XML: {e}", path.display()));
+    let text = std::str::from_utf8(&bytes).unwrap();
+    if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str::<serde_json::Value>(text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    } else {
+        roxmltree::Document::parse(text)
+            .unwrap_or_else(|e| panic!("{}: not well-formed XML: {e}", path.display()));
+    }
     feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -45,10 +51,17 @@ fn one_feed_per_section_in_each_format_and_nothing_else() {
     names.sort();
     let mut want: Vec<String> = SECTIONS
         .iter()
-        .flat_map(|(s, _)| [format!("{s}.atom"), format!("{s}.rss")])
+        .flat_map(|(s, _)| [format!("{s}.atom"), format!("{s}.rss"), format!("{s}.json")])
+        .chain(["index.html".into(), "index.opml".into(), "articles".into()])
         .collect();
     want.sort();
     assert_eq!(names, want);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("feeds/articles"))
+            .unwrap()
+            .count(),
+        12
+    );
 }
 
 #[test]
@@ -57,7 +70,7 @@ fn feeds_read_back_with_the_right_entries() {
     let now: DateTime<Utc> = NOW.parse().unwrap();
     let mut ids_by_title: BTreeMap<String, String> = BTreeMap::new();
     for (section, count) in SECTIONS {
-        for ext in ["atom", "rss"] {
+        for ext in ["atom", "rss", "json"] {
             let path = dir.path().join(format!("feeds/{section}.{ext}"));
             let feed = read(&path);
             let label = path.display().to_string();
@@ -65,7 +78,10 @@ fn feeds_read_back_with_the_right_entries() {
             let self_link = feed
                 .links
                 .iter()
-                .find(|l| l.rel.as_deref() == Some("self"))
+                // feed-rs gives JSON Feed's feed_url without a rel
+                .find(|l| {
+                    l.rel.as_deref() == Some("self") || (ext == "json" && l.href.ends_with(".json"))
+                })
                 .expect("self link");
             assert_eq!(self_link.href, format!("{BASE}{section}.{ext}"), "{label}");
             let ids: HashSet<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
@@ -146,11 +162,20 @@ fn rss_dates_are_rfc_2822_with_numeric_zone() {
 fn rendered_feeds_match_their_snapshots() {
     let dir = built();
     for (section, _) in SECTIONS {
-        for ext in ["atom", "rss"] {
+        for ext in ["atom", "rss", "json"] {
             let text =
                 std::fs::read_to_string(dir.path().join(format!("feeds/{section}.{ext}"))).unwrap();
             insta::assert_snapshot!(format!("{section}.{ext}"), text);
         }
+    }
+    for page in [
+        "index.html",
+        "index.opml",
+        "articles/rocket-report-say-cheerio-to-orbex-china-is-getting-good-at-booster-landings.html",
+        "articles/f1-preseason-tests-show-how-different-2026-will-be.html",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join("feeds").join(page)).unwrap();
+        insta::assert_snapshot!(page.replace('/', "__"), text);
     }
 }
 

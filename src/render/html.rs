@@ -6,9 +6,19 @@ use std::fmt::Write as _;
 use crate::article::{Article, Block};
 use crate::text::escape_html;
 
+/// The body and, as a footer, the author's bio: a feed item's content.
 pub fn article_body(article: &Article) -> String {
+    let mut out = blocks(&article.body);
+    if let Some(bio) = article.author.as_ref().and_then(|a| a.bio.as_deref()) {
+        let _ = writeln!(out, "<footer><p>{}</p></footer>", escape_html(bio));
+    }
+    out
+}
+
+/// Body blocks as HTML: `<p>`, `<h2>`, `<figure>` with a `<figcaption>`.
+pub fn blocks(body: &[Block]) -> String {
     let mut out = String::new();
-    for block in &article.body {
+    for block in body {
         match block {
             Block::Paragraph(p) => {
                 let _ = write!(out, "<p>{}</p>", escape_html(p));
@@ -29,9 +39,6 @@ pub fn article_body(article: &Article) -> String {
             }
         }
         out.push('\n');
-    }
-    if let Some(bio) = article.author.as_ref().and_then(|a| a.bio.as_deref()) {
-        let _ = writeln!(out, "<footer><p>{}</p></footer>", escape_html(bio));
     }
     out
 }

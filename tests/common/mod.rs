@@ -79,17 +79,26 @@ pub fn build_sample(dir: &Path) -> Output {
     out
 }
 
-/// Every file of `dir/feeds`: name → bytes and mtime.
+/// Every file under `dir/feeds`: path relative to it → bytes and mtime.
 pub fn feed_files(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
-    std::fs::read_dir(dir.join("feeds"))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let modified = e.metadata().unwrap().modified().unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                (std::fs::read(e.path()).unwrap(), modified),
-            )
-        })
-        .collect()
+    let root = dir.join("feeds");
+    let mut files = BTreeMap::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let modified = path.metadata().unwrap().modified().unwrap();
+                let name = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.insert(name, (std::fs::read(&path).unwrap(), modified));
+            }
+        }
+    }
+    files
 }
