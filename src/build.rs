@@ -140,7 +140,6 @@ fn report(name: &str, diagnostics: &[Diagnostic], diag: &mut dyn Write) -> Resul
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
     let mut store = Store::open(&config.state, request.lock_timeout)?;
     remove_stale_temp_files(&config.output.dir)?;
-    remove_stale_temp_files(&config.output.dir.join(outputs::PAGES_DIR))?;
     let result = run(&mut store, config, request, diag);
     let mut record = Run {
         clock: request.now.timestamp(),
@@ -240,7 +239,7 @@ fn run(
     let rendered = std::mem::take(&mut renderer.rendered);
     drop(renderer);
     for file in &rendered {
-        write(&tx, file, &mut summary)?;
+        write(&tx, config, file, &mut summary)?;
     }
     for key in &pruned {
         remove_page(&tx, config, key)?;
@@ -258,11 +257,11 @@ fn run(
 }
 
 /// Writes one rendered file (if its bytes changed) and records it.
-fn write(tx: &Transaction, file: &Rendered, summary: &mut Summary) -> Result<()> {
+fn write(tx: &Transaction, config: &Config, file: &Rendered, summary: &mut Summary) -> Result<()> {
     if let Some(dir) = file.path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    match write_if_changed(&file.path, &file.bytes)? {
+    match write_if_changed(&file.path, &file.bytes, &config.output.dir)? {
         Outcome::Written => summary.written += 1,
         Outcome::Unchanged => summary.unchanged += 1,
     }

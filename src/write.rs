@@ -1,6 +1,6 @@
 //! Putting output files in place: atomically, and only when they changed.
 //!
-//! A file is written to a temporary file in the same directory, flushed to
+//! A file is written to a temporary file in the output directory, flushed to
 //! disk, given the usual 0644 mode (web servers must read it) and renamed
 //! over the old one, so a reader sees either the old or the new complete
 //! file. A file whose bytes would not change is not touched: its mtime stays,
@@ -41,21 +41,20 @@ pub fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
     Ok(removed)
 }
 
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Outcome> {
+/// Writes `bytes` to `path` unless the file already holds them. The
+/// temporary file goes in `temp_dir`, which must be on the same file system
+/// (the output directory: one place to clean after a killed run).
+pub fn write_if_changed(path: &Path, bytes: &[u8], temp_dir: &Path) -> Result<Outcome> {
     match fs::read(path) {
         Ok(old) if old == bytes => return Ok(Outcome::Unchanged),
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let context = || format!("cannot write {}", path.display());
     let mut temp = tempfile::Builder::new()
-        .prefix(".readmore-")
-        .tempfile_in(dir)
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(temp_dir)
         .with_context(context)?;
     temp.write_all(bytes).with_context(context)?;
     temp.as_file().sync_all().with_context(context)?;
@@ -63,6 +62,10 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Outcome> {
     temp.persist(path)
         .map_err(|e| e.error)
         .with_context(context)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if let Ok(dir) = File::open(dir) {
         // Makes the rename itself durable; not every platform can.
         let _ = dir.sync_all();
@@ -89,12 +92,21 @@ mod tests {
     fn unchanged_bytes_leave_the_file_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.atom");
-        assert_eq!(write_if_changed(&path, b"one").unwrap(), Outcome::Written);
+        assert_eq!(
+            write_if_changed(&path, b"one", dir.path()).unwrap(),
+            Outcome::Written
+        );
         let before = fs::metadata(&path).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(write_if_changed(&path, b"one").unwrap(), Outcome::Unchanged);
+        assert_eq!(
+            write_if_changed(&path, b"one", dir.path()).unwrap(),
+            Outcome::Unchanged
+        );
         assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
-        assert_eq!(write_if_changed(&path, b"two").unwrap(), Outcome::Written);
+        assert_eq!(
+            write_if_changed(&path, b"two", dir.path()).unwrap(),
+            Outcome::Written
+        );
         assert_eq!(fs::read(&path).unwrap(), b"two");
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),
