@@ -36,6 +36,7 @@ fn request(now: DateTime<Utc>) -> Request {
         encoding: Encoding::Strict,
         now,
         lock_timeout: Duration::from_secs(5),
+        publish: false,
     }
 }
 

@@ -35,6 +35,7 @@ use crate::outputs::{self, Rendered, Renderer};
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::source;
 use crate::store::{self, Incoming, Merged, Output, Run, Store};
+use crate::websub;
 use crate::write::{Outcome, remove_stale_temp_files, write_if_changed};
 
 /// What a build is asked to do beyond the config.
@@ -47,6 +48,8 @@ pub struct Request {
     pub now: DateTime<Utc>,
     /// How long to wait for another build to finish.
     pub lock_timeout: Duration,
+    /// Send queued WebSub pings after writing (else they stay queued).
+    pub publish: bool,
 }
 
 /// What a build did.
@@ -66,6 +69,10 @@ pub struct Summary {
     pub written: usize,
     pub unchanged: usize,
     pub warnings: usize,
+    /// WebSub pings delivered by this run.
+    pub pings_delivered: usize,
+    /// WebSub pings still queued after this run.
+    pub pings_pending: usize,
     pub store: PathBuf,
 }
 
@@ -163,7 +170,17 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
     store
         .record_run(&record)
         .context("cannot record the run in the store")?;
-    result
+    let mut summary = result?;
+    if !config.websub.hubs.is_empty() {
+        if request.publish {
+            let flushed = websub::flush(store.conn(), &config.websub, false)?;
+            summary.pings_delivered = flushed.delivered;
+            summary.pings_pending = flushed.pending;
+        } else {
+            summary.pings_pending = store::pings(store.conn(), None)?.len();
+        }
+    }
+    Ok(summary)
 }
 
 fn run(
@@ -267,13 +284,23 @@ fn write(tx: &Transaction, config: &Config, file: &Rendered, summary: &mut Summa
     }
     let meta = std::fs::metadata(&file.path)
         .with_context(|| format!("cannot stat {}", file.path.display()))?;
+    let key = file.path.to_string_lossy();
+    let digest = store::digest(&file.bytes);
+    // Changed since last recorded, not since last on disk: a run killed
+    // after writing but before recording still gets its pings queued.
+    let changed = store::output(tx, &key)?.is_none_or(|o| o.digest != digest);
+    if let Some(topic) = file.topic.as_deref().filter(|_| changed) {
+        for hub in &config.websub.hubs {
+            store::queue_ping(tx, topic, hub, websub::unix_now())?;
+        }
+    }
     let output = Output {
         signature: file.signature.clone(),
-        digest: store::digest(&file.bytes),
+        digest,
         size: meta.len(),
         mtime_ns: outputs::mtime_ns(&meta),
     };
-    store::set_output(tx, &file.path.to_string_lossy(), &output)
+    store::set_output(tx, &key, &output)
 }
 
 /// Removes the page of an article that left the store.
@@ -338,6 +365,8 @@ pub struct Status {
     pub articles: usize,
     pub sections: Vec<(String, usize)>,
     pub last_run: Option<Run>,
+    /// WebSub pings still queued.
+    pub pings: Vec<store::Ping>,
 }
 
 pub fn status(config: &Config) -> Result<Status> {
@@ -358,5 +387,32 @@ pub fn status(config: &Config) -> Result<Status> {
         articles: sections.iter().map(|(_, n)| n).sum(),
         sections,
         last_run: store.last_run()?,
+        pings: store::pings(store.conn(), None)?,
     })
+}
+
+/// `readmore publish`: sends the queued pings, after queueing one for every
+/// feed with `all`.
+pub fn publish(config: &Config, all: bool, lock_timeout: Duration) -> Result<websub::Flushed> {
+    let store = Store::open(&config.state, lock_timeout)?;
+    if all {
+        let now = websub::unix_now();
+        for path in store::output_paths(store.conn())? {
+            let path = PathBuf::from(path);
+            let is_feed = path.parent() == Some(config.output.dir.as_path())
+                && config
+                    .output
+                    .formats
+                    .iter()
+                    .any(|f| path.extension().is_some_and(|e| e == f.ext()));
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(name) = name.filter(|_| is_feed && path.is_file()) {
+                let topic = format!("{}{name}", config.site.base_url);
+                for hub in &config.websub.hubs {
+                    store::queue_ping(store.conn(), &topic, hub, now)?;
+                }
+            }
+        }
+    }
+    websub::flush(store.conn(), &config.websub, true)
 }

@@ -1,7 +1,9 @@
 //! The command line: arguments → a checked [`Config`] and a request, then
 //! the summary printed the way operators and monitors read it.
 
+use std::fmt::Write as _;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,8 +13,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::build::{self, Request, Status, Summary};
 use crate::config::Config;
-use crate::error::UsageError;
+use crate::error::{EXIT_OK, EXIT_PENDING, UsageError};
 use crate::parse::Encoding;
+use crate::serve;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,13 +24,21 @@ Examples:
   readmore build --now 2026-02-20T12:00:00Z --out /srv/www/feeds
   readmore build --json                   print a machine-readable summary on stdout
   readmore explain page.txt               show each article's section and why
-  readmore status                         articles per section, the last run, the store
+  readmore status                         articles per section, the last run, pending pings
+  readmore publish --all                  tell the WebSub hubs about every feed
+  readmore serve --addr 127.0.0.1:8080    preview the output directory
 
 Exit codes: 0 success (warnings allowed), 1 failure (no feed changed),
-2 usage or config error, 3 another build held the lock past --lock-timeout.";
+2 usage or config error, 3 another build held the lock past --lock-timeout,
+4 feeds written but WebSub pings still pending.";
 
 #[derive(Debug, Parser)]
-#[command(name = "readmore", version, about = "Turn \"Read More\" listing pages into per-section RSS and Atom feeds", after_help = EXAMPLES)]
+#[command(
+    name = "readmore",
+    version,
+    about = "Turn \"Read More\" listing pages into per-section Atom, RSS and JSON feeds",
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,15 +46,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Parse the inputs, merge them into the history and write the feeds.
+    /// Parse the inputs, merge them into the history, write the feeds, ping the hubs.
     #[command(after_help = EXAMPLES)]
     Build(BuildArgs),
     /// Print each article's section, every section's score and the terms behind it.
     #[command(after_help = EXAMPLES)]
     Explain(ExplainArgs),
-    /// Show the store: articles per section, the last run and its outcome.
+    /// Show the store: articles per section, the last run, pending WebSub pings.
     #[command(after_help = EXAMPLES)]
     Status(StatusArgs),
+    /// Send the queued WebSub pings now.
+    #[command(after_help = EXAMPLES)]
+    Publish(PublishArgs),
+    /// Serve the output directory over HTTP, with WebSub discovery headers.
+    #[command(after_help = EXAMPLES)]
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +92,9 @@ struct BuildArgs {
     /// Replace invalid UTF-8 with U+FFFD instead of failing
     #[arg(long)]
     lossy: bool,
+    /// Queue WebSub pings but do not send them
+    #[arg(long)]
+    no_publish: bool,
     /// Print the summary as JSON on stdout
     #[arg(long)]
     json: bool,
@@ -106,8 +126,36 @@ struct StatusArgs {
     config: ConfigArgs,
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+#[derive(Debug, Args)]
+struct PublishArgs {
+    /// Queue a ping for every feed first, changed or not
+    #[arg(long)]
+    all: bool,
+    /// History store [default: the config's state]
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Seconds to wait for a running build to finish
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    lock_timeout: u64,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Directory to serve [default: the config's output.dir]
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+/// Runs a parsed command line; returns the exit code of a run that did
+/// not fail.
+pub fn run(cli: Cli) -> Result<u8> {
     let stderr = &mut std::io::stderr();
     let stdout = &mut std::io::stdout().lock();
     match cli.command {
@@ -128,13 +176,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 encoding: encoding(args.lossy),
                 now: clock(args.now)?,
                 lock_timeout: Duration::from_secs(args.lock_timeout),
+                publish: !args.no_publish,
             };
             let summary = build::build(&config, &request, stderr)?;
-            writeln!(stderr, "{}", summary_line(&summary))?;
+            writeln!(
+                stderr,
+                "{}",
+                summary_line(&summary, !config.websub.hubs.is_empty())
+            )?;
             if args.json {
                 serde_json::to_writer_pretty(&mut *stdout, &summary)?;
                 writeln!(stdout)?;
             }
+            let pending = summary.pings_pending > 0 && request.publish;
+            return Ok(if pending { EXIT_PENDING } else { EXIT_OK });
         }
         Command::Explain(args) => {
             let config = load_config(&args.config)?;
@@ -153,13 +208,39 @@ pub fn run(cli: Cli) -> Result<()> {
                 write!(stdout, "{}", status_text(&status))?;
             }
         }
+        Command::Publish(args) => {
+            let mut config = load_config(&args.config)?;
+            if let Some(state) = args.state {
+                config.state = state;
+            }
+            if config.websub.hubs.is_empty() {
+                return Err(UsageError("no WebSub hubs configured ([websub] hubs)".into()).into());
+            }
+            let flushed =
+                build::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
+            writeln!(
+                stderr,
+                "readmore: pings: {} delivered, {} pending",
+                flushed.delivered, flushed.pending
+            )?;
+            return Ok(if flushed.pending > 0 {
+                EXIT_PENDING
+            } else {
+                EXIT_OK
+            });
+        }
+        Command::Serve(args) => {
+            let config = load_config(&args.config)?;
+            let dir = args.dir.unwrap_or_else(|| config.output.dir.clone());
+            serve::serve(&serve::Site::new(&config, dir), args.addr)?;
+        }
     }
-    Ok(())
+    Ok(EXIT_OK)
 }
 
 /// The one line a build prints for the operator's log.
-fn summary_line(s: &Summary) -> String {
-    format!(
+fn summary_line(s: &Summary, hubs: bool) -> String {
+    let mut line = format!(
         "readmore: {}: {} articles ({} new, {} changed, {} moved), {} sections; {} files written, {} unchanged; {} warnings",
         s.outcome,
         s.articles,
@@ -170,7 +251,15 @@ fn summary_line(s: &Summary) -> String {
         s.written,
         s.unchanged,
         s.warnings
-    )
+    );
+    if hubs {
+        let _ = write!(
+            line,
+            "; pings: {} delivered, {} pending",
+            s.pings_delivered, s.pings_pending
+        );
+    }
+    line
 }
 
 fn status_text(s: &Status) -> String {
@@ -185,26 +274,44 @@ fn status_text(s: &Status) -> String {
         .iter()
         .map(|(id, n)| format!("{id} {n}"))
         .collect();
-    out.push_str(&format!(
-        "articles: {} ({})\n",
-        s.articles,
-        sections.join(", ")
-    ));
+    let _ = writeln!(out, "articles: {} ({})", s.articles, sections.join(", "));
     match &s.last_run {
         Some(run) => {
-            let when = DateTime::from_timestamp(run.clock, 0)
-                .map_or_else(|| run.clock.to_string(), |d| d.to_rfc3339());
-            out.push_str(&format!(
-                "last run: {when}: {}: {} articles ({} new, {} changed), {} files written, {} unchanged, {} warnings\n",
-                run.outcome, run.articles, run.merged.new, run.merged.changed, run.written, run.unchanged, run.warnings
-            ));
+            let _ = writeln!(
+                out,
+                "last run: {}: {}: {} articles ({} new, {} changed), {} files written, {} unchanged, {} warnings",
+                rfc3339(run.clock),
+                run.outcome,
+                run.articles,
+                run.merged.new,
+                run.merged.changed,
+                run.written,
+                run.unchanged,
+                run.warnings
+            );
             if let Some(error) = &run.error {
-                out.push_str(&format!("last error: {error}\n"));
+                let _ = writeln!(out, "last error: {error}");
             }
         }
         None => out.push_str("last run: none\n"),
     }
+    let _ = writeln!(out, "pending pings: {}", s.pings.len());
+    for ping in &s.pings {
+        let error = ping.last_error.as_deref().unwrap_or("not tried yet");
+        let _ = writeln!(
+            out,
+            "  {} -> {}: {} attempts, next try {}, last error: {error}",
+            ping.topic,
+            ping.hub,
+            ping.attempts,
+            rfc3339(ping.next_try)
+        );
+    }
     out
+}
+
+fn rfc3339(secs: i64) -> String {
+    DateTime::from_timestamp(secs, 0).map_or_else(|| secs.to_string(), |d| d.to_rfc3339())
 }
 
 fn encoding(lossy: bool) -> Encoding {

@@ -29,6 +29,27 @@ pub struct Config {
     pub classify: Classify,
     /// Sections added to, or merged into, the built-in ones.
     pub section: Vec<SectionRules>,
+    pub websub: Websub,
+}
+
+/// WebSub: the hubs every feed advertises and is announced to.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Websub {
+    /// Hub URLs; empty: no hub links, no pings.
+    pub hubs: Vec<String>,
+    /// Seconds to wait for a hub's connection.
+    pub connect_timeout: f64,
+    /// Seconds a whole ping may take.
+    pub timeout: f64,
+    /// Most redirects a ping follows.
+    pub redirects: usize,
+    /// Most seconds a build waits to retry failed pings; later runs retry the rest.
+    pub wait: f64,
+    /// Delay before the first retry, in seconds; doubles with each attempt.
+    pub backoff: f64,
+    /// Longest delay between retries, in seconds.
+    pub max_backoff: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -113,6 +134,21 @@ impl Default for Config {
             retention: Retention::default(),
             classify: Classify::default(),
             section: Vec::new(),
+            websub: Websub::default(),
+        }
+    }
+}
+
+impl Default for Websub {
+    fn default() -> Self {
+        Self {
+            hubs: Vec::new(),
+            connect_timeout: 5.0,
+            timeout: 15.0,
+            redirects: 5,
+            wait: 10.0,
+            backoff: 1.0,
+            max_backoff: 3600.0,
         }
     }
 }
@@ -212,6 +248,20 @@ impl Config {
             check_section_id(&rules.id)?;
         }
         check_section_id(&self.classify.fallback)?;
+        for hub in &self.websub.hubs {
+            absolute_url(hub).context("websub.hubs")?;
+        }
+        let w = &self.websub;
+        let durations = [
+            w.connect_timeout,
+            w.timeout,
+            w.wait,
+            w.backoff,
+            w.max_backoff,
+        ];
+        if durations.iter().any(|d| !d.is_finite() || *d < 0.0) || w.timeout == 0.0 {
+            bail!("websub: timeouts and delays must be non-negative seconds, and timeout above 0");
+        }
         if self.retention.items == 0 {
             bail!("retention.items must be at least 1");
         }
@@ -255,10 +305,17 @@ impl Config {
     /// A digest of everything besides the articles that shapes the output
     /// files: site, links, retention, and readmore's own version.
     pub fn render_digest(&self) -> String {
+        let output = (
+            &self.output.link,
+            &self.output.formats,
+            self.output.opml_format,
+            self.output.article_pages,
+        );
         digest(&(
             &self.site,
-            &self.output.link,
+            output,
             &self.retention,
+            &self.websub.hubs,
             env!("CARGO_PKG_VERSION"),
         ))
     }
@@ -304,6 +361,16 @@ fn digest(value: &impl Serialize) -> String {
 
 /// An absolute http(s) URL, with a trailing '/' added when missing.
 fn absolute_dir_url(url: &str) -> Result<String> {
+    absolute_url(url)?;
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
+/// Checks that `url` is an absolute http(s) URL.
+fn absolute_url(url: &str) -> Result<()> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -311,11 +378,7 @@ fn absolute_dir_url(url: &str) -> Result<String> {
     if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         bail!("{url:?} is not an absolute http(s) URL");
     }
-    Ok(if url.ends_with('/') {
-        url.to_string()
-    } else {
-        format!("{url}/")
-    })
+    Ok(())
 }
 
 fn check_template(template: &str) -> Result<()> {

@@ -12,6 +12,8 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: another build held the lock for the whole `--lock-timeout`.
 pub const EXIT_BUSY: u8 = 3;
+/// Exit code: the feeds are written, but WebSub pings are still queued.
+pub const EXIT_PENDING: u8 = 4;
 
 /// An error in how readmore was called (arguments, config).
 #[derive(Debug, thiserror::Error)]

@@ -36,6 +36,8 @@ pub struct Feed {
     pub language: String,
     /// Author for entries that name none.
     pub author: String,
+    /// WebSub hubs the feed advertises.
+    pub hubs: Vec<String>,
     /// The newest entry's `updated`.
     pub updated: DateTime<Utc>,
     /// Newest first.
@@ -197,6 +199,7 @@ impl Feed {
             base_url: xml_safe(&site.base_url),
             language: xml_safe(&site.language),
             author: xml_safe(site.author.as_deref().unwrap_or(&site.title)),
+            hubs: config.websub.hubs.iter().map(|h| xml_safe(h)).collect(),
             updated,
             entries,
         })

@@ -39,6 +39,8 @@ pub struct Rendered {
     pub path: PathBuf,
     pub signature: String,
     pub bytes: Vec<u8>,
+    /// For a feed: its public URL, the WebSub topic.
+    pub topic: Option<String>,
 }
 
 /// The feeds of a run: "all", then every section with members, each with the
@@ -144,10 +146,12 @@ impl<'a> Renderer<'a> {
                 let bytes = format
                     .render(&feed)
                     .with_context(|| format!("cannot render {}", path.display()))?;
+                let topic = Some(feed.self_url(format.ext()));
                 self.rendered.push(Rendered {
                     path,
                     signature,
                     bytes,
+                    topic,
                 });
             }
         }
@@ -170,6 +174,7 @@ impl<'a> Renderer<'a> {
                     path,
                     signature,
                     bytes: page::index(&site),
+                    topic: None,
                 });
             }
         }
@@ -186,6 +191,7 @@ impl<'a> Renderer<'a> {
                     path,
                     signature,
                     bytes,
+                    topic: None,
                 });
             }
         }
@@ -208,6 +214,7 @@ impl<'a> Renderer<'a> {
                 path,
                 signature,
                 bytes,
+                topic: None,
             });
         }
         Ok(())

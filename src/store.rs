@@ -14,6 +14,8 @@
 //!   from and its size and mtime, so an unchanged feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings.
 //! - `runs`: one row per build: clock, counts, outcome.
+//! - `pings`: the WebSub queue: one row per feed and hub still to be told
+//!   the feed changed, with attempts, last error and next try (real time).
 //!
 //! Merge rules (what dates an article gets) live here too, in [`merge`];
 //! which articles go in which feed is decided by the caller.
@@ -33,10 +35,11 @@ use crate::article::Article;
 use crate::error::Busy;
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE articles (
         key        TEXT PRIMARY KEY,
         slug       TEXT NOT NULL,
@@ -74,7 +77,19 @@ const MIGRATIONS: &[&str] = &["
         warnings  INTEGER NOT NULL,
         error     TEXT
     );
-"];
+",
+    "
+    CREATE TABLE pings (
+        topic      TEXT NOT NULL,
+        hub        TEXT NOT NULL,
+        queued     INTEGER NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        next_try   INTEGER NOT NULL,
+        last_error TEXT,
+        PRIMARY KEY (topic, hub)
+    ) WITHOUT ROWID;
+",
+];
 
 /// An open store; while a writable one is open, no other build runs.
 pub struct Store {
@@ -211,6 +226,11 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The connection, for reads and single-statement writes.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     /// Starts the run's write transaction.
@@ -474,6 +494,66 @@ pub fn output(tx: &Transaction, path: &str) -> Result<Option<Output>> {
     Ok(row)
 }
 
+/// A queued WebSub ping.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ping {
+    pub topic: String,
+    pub hub: String,
+    pub attempts: u32,
+    /// When to try next, Unix seconds (real time).
+    pub next_try: i64,
+    pub last_error: Option<String>,
+}
+
+/// Queues a ping unless one for this topic and hub is already waiting
+/// (which then covers this change too: the hub fetches the latest).
+pub fn queue_ping(conn: &Connection, topic: &str, hub: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO pings (topic, hub, queued, next_try) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![topic, hub, now])?;
+    Ok(())
+}
+
+/// Queued pings due at `now` (all of them for `None`), oldest first.
+pub fn pings(conn: &Connection, due_at: Option<i64>) -> Result<Vec<Ping>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT topic, hub, attempts, next_try, last_error FROM pings
+         WHERE ?1 IS NULL OR next_try <= ?1 ORDER BY queued, topic, hub",
+    )?;
+    let rows = stmt.query_map([due_at], |r| {
+        Ok(Ping {
+            topic: r.get(0)?,
+            hub: r.get(1)?,
+            attempts: r.get(2)?,
+            next_try: r.get(3)?,
+            last_error: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn ping_delivered(conn: &Connection, ping: &Ping) -> Result<()> {
+    conn.prepare_cached("DELETE FROM pings WHERE topic = ?1 AND hub = ?2")?
+        .execute([&ping.topic, &ping.hub])?;
+    Ok(())
+}
+
+pub fn ping_failed(conn: &Connection, ping: &Ping, error: &str, next_try: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE pings SET attempts = attempts + 1, last_error = ?3, next_try = ?4 WHERE topic = ?1 AND hub = ?2",
+    )?
+    .execute(params![ping.topic, ping.hub, error, next_try])?;
+    Ok(())
+}
+
+/// Every output file recorded, for `publish --all`.
+pub fn output_paths(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT path FROM outputs ORDER BY path")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn forget_output(tx: &Transaction, path: &str) -> Result<()> {
     tx.prepare_cached("DELETE FROM outputs WHERE path = ?1")?
         .execute([path])?;
@@ -667,6 +747,23 @@ mod tests {
         merge_x(&tx, &[&a], 1000);
         merge_x(&tx, &[&b], 1000);
         assert_eq!(dates(&tx, "b"), (1001, 1001));
+    }
+
+    #[test]
+    fn a_first_version_store_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        drop(conn);
+        let store = Store::open(&path, Duration::ZERO).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        queue_ping(store.conn(), "https://a/x.atom", "https://hub/", 5).unwrap();
+        queue_ping(store.conn(), "https://a/x.atom", "https://hub/", 9).unwrap();
+        let queued = pings(store.conn(), None).unwrap();
+        assert_eq!(queued.len(), 1, "one ping per topic and hub");
+        assert_eq!(queued[0].next_try, 5);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Atom 1.0 (RFC 4287) through `atom_syndication`: self and alternate
-//! links, `published` and `updated` in RFC 3339, the section as category,
+//! Atom 1.0 (RFC 4287) through `atom_syndication`: self, WebSub hub and
+//! alternate links, `published` and `updated` in RFC 3339, the section as category,
 //! a plain-text summary and the full text as `content type="html"`.
 
 use anyhow::Result;
@@ -17,14 +17,19 @@ pub fn render(feed: &Feed) -> Result<Vec<u8>> {
         id: feed.id.clone(),
         updated: fixed(feed.updated),
         authors: vec![person(&feed.author)],
-        links: vec![
-            link(
-                feed.self_url(Format::Atom.ext()),
-                "self",
-                Format::Atom.media_type(),
-            ),
-            link(feed.home_url.clone(), "alternate", "text/html"),
-        ],
+        links: [link(
+            feed.self_url(Format::Atom.ext()),
+            "self",
+            Format::Atom.media_type(),
+        )]
+        .into_iter()
+        .chain(feed.hubs.iter().map(|hub| Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Link::default()
+        }))
+        .chain([link(feed.home_url.clone(), "alternate", "text/html")])
+        .collect(),
         generator: Some(Generator {
             value: "readmore".into(),
             uri: None,

@@ -19,7 +19,16 @@ struct JsonFeed<'a> {
     description: &'a str,
     authors: [Author<'a>; 1],
     language: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -51,6 +60,14 @@ pub fn render(feed: &Feed) -> Result<Vec<u8>> {
         description: &feed.description,
         authors: [Author { name: &feed.author }],
         language: &feed.language,
+        hubs: feed
+            .hubs
+            .iter()
+            .map(|url| Hub {
+                kind: "WebSub",
+                url,
+            })
+            .collect(),
         items: feed.entries.iter().map(item).collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&json)?;

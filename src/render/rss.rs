@@ -1,4 +1,5 @@
-//! RSS 2.0 through the `rss` crate: `atom:link rel="self"`, `dc:creator`
+//! RSS 2.0 through the `rss` crate: `atom:link` `rel="self"` and one
+//! `rel="hub"` per WebSub hub, `dc:creator`
 //! for authors (RSS `author` must be an e-mail address), `content:encoded`
 //! for the full text, the section as `category`.
 
@@ -19,12 +20,18 @@ pub fn render(feed: &Feed) -> Result<Vec<u8>> {
         generator: Some(generator()),
         last_build_date: Some(feed.updated.to_rfc2822()),
         atom_ext: Some(AtomExtension {
-            links: vec![Link {
+            links: std::iter::once(Link {
                 href: feed.self_url(Format::Rss.ext()),
                 rel: "self".into(),
                 mime_type: Some(Format::Rss.media_type().into()),
                 ..Link::default()
-            }],
+            })
+            .chain(feed.hubs.iter().map(|hub| Link {
+                href: hub.clone(),
+                rel: "hub".into(),
+                ..Link::default()
+            }))
+            .collect(),
         }),
         items: feed.entries.iter().map(item).collect(),
         ..Channel::default()

@@ -1,0 +1,216 @@
+//! WebSub publishing: telling hubs that a feed changed.
+//!
+//! A build queues one ping per changed feed and hub in the store (in the
+//! same transaction that records the written files), and only then sends
+//! them. A ping is a `POST` of `hub.mode=publish` with the feed's URL as
+//! both `hub.topic` (which hubs such as flask-websub require) and `hub.url`
+//! (which Google's and Superfeedr read). Any 2xx answer delivers it; any
+//! other outcome — connection refused, timeout, 4xx, 5xx — keeps it queued
+//! with its attempt count, the error, and a next try after an exponential
+//! backoff with jitter (or the hub's `Retry-After`), capped. A run retries
+//! what falls due within `websub.wait` seconds; later runs retry the rest.
+
+use std::error::Error as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use reqwest::blocking::Client;
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{StatusCode, redirect};
+use rusqlite::Connection;
+
+use crate::config::Websub;
+use crate::store::{self, Ping};
+
+/// What a flush did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flushed {
+    pub delivered: usize,
+    /// Pings still queued afterwards.
+    pub pending: usize,
+}
+
+/// Why a ping was not delivered.
+struct Failure {
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+/// The current time in Unix seconds; the queue runs on real time, never on
+/// a build's fixed clock.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Sends queued pings: those due now, or all of them with `everything`;
+/// then retries failures that fall due within `websub.wait` seconds.
+pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flushed> {
+    let client = client(config)?;
+    let deadline = SystemTime::now() + Duration::from_secs_f64(config.wait);
+    let mut delivered = 0;
+    let mut due_at = if everything { None } else { Some(unix_now()) };
+    loop {
+        for ping in store::pings(conn, due_at)? {
+            match send(&client, &ping) {
+                Ok(()) => {
+                    store::ping_delivered(conn, &ping)?;
+                    delivered += 1;
+                }
+                Err(failure) => {
+                    let delay = failure
+                        .retry_after
+                        .unwrap_or_else(|| backoff(config, ping.attempts + 1));
+                    let delay = delay.min(Duration::from_secs_f64(config.max_backoff));
+                    let at = SystemTime::now() + delay;
+                    let next_try = at
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs_f64().ceil() as i64);
+                    store::ping_failed(conn, &ping, &failure.message, next_try)?;
+                }
+            }
+        }
+        let Some(next) = store::pings(conn, None)?.iter().map(|p| p.next_try).min() else {
+            break;
+        };
+        let at = UNIX_EPOCH + Duration::from_secs(next.max(0) as u64);
+        if at > deadline {
+            break;
+        }
+        if let Ok(wait) = at.duration_since(SystemTime::now()) {
+            std::thread::sleep(wait);
+        }
+        due_at = Some(next.max(unix_now()));
+    }
+    Ok(Flushed {
+        delivered,
+        pending: store::pings(conn, None)?.len(),
+    })
+}
+
+fn client(config: &Websub) -> Result<Client> {
+    // One crypto provider for rustls; a second call finds it installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .user_agent(concat!("readmore/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs_f64(config.connect_timeout))
+        .timeout(Duration::from_secs_f64(config.timeout))
+        .redirect(redirect::Policy::limited(config.redirects))
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
+/// The body of a publish ping for `topic`.
+pub fn publish_body(topic: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("hub.mode", "publish")
+        .append_pair("hub.topic", topic)
+        .append_pair("hub.url", topic)
+        .finish()
+}
+
+fn send(client: &Client, ping: &Ping) -> Result<(), Failure> {
+    let response = client
+        .post(&ping.hub)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(publish_body(&ping.topic))
+        .send()
+        .map_err(|e| Failure {
+            message: describe(&e),
+            retry_after: None,
+        })?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    )
+    .then(|| {
+        response
+            .headers()
+            .get(RETRY_AFTER)?
+            .to_str()
+            .ok()
+            .and_then(parse_retry_after)
+    })
+    .flatten();
+    Err(Failure {
+        message: format!("HTTP {status}"),
+        retry_after,
+    })
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// The delay before attempt `attempt + 1`: `backoff × 2^(attempt-1)`, with
+/// "equal jitter" (half fixed, half random) so that many publishers do not
+/// retry in step.
+fn backoff(config: &Websub, attempt: u32) -> Duration {
+    let full = config.backoff * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+    let full = full.min(config.max_backoff);
+    Duration::from_secs_f64(full / 2.0 + fastrand::f64() * full / 2.0)
+}
+
+/// An error with its causes, as one line.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        e.to_string()
+    };
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_body_carries_topic_and_url() {
+        assert_eq!(
+            publish_body("https://example.org/f/a b.atom"),
+            "hub.mode=publish&hub.topic=https%3A%2F%2Fexample.org%2Ff%2Fa+b.atom&hub.url=https%3A%2F%2Fexample.org%2Ff%2Fa+b.atom"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let config = Websub {
+            backoff: 2.0,
+            max_backoff: 10.0,
+            ..Websub::default()
+        };
+        for _ in 0..50 {
+            let first = backoff(&config, 1).as_secs_f64();
+            let third = backoff(&config, 3).as_secs_f64();
+            assert!((1.0..=2.0).contains(&first), "{first}");
+            assert!((4.0..=8.0).contains(&third), "{third}");
+            assert!(backoff(&config, 40).as_secs_f64() <= 10.0);
+        }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(90));
+        let parsed = parse_retry_after(&later).unwrap().as_secs();
+        assert!((85..=90).contains(&parsed), "{parsed}");
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

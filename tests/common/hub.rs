@@ -1,0 +1,149 @@
+//! A scripted WebSub hub on 127.0.0.1 that records every request: the
+//! tests' stand-in for Google's hub, Superfeedr or a self-hosted one.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How the hub answers one request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A status code with extra headers.
+    Status(u16, Vec<(&'static str, String)>),
+    /// Accept the request and never answer.
+    Hang,
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub at: Instant,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The form field `name` of the body.
+    pub fn field(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.body.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+pub struct MockHub {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Request>>>,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+}
+
+impl MockHub {
+    /// Starts a hub that answers with `script` in order, then 204.
+    pub fn start(script: Vec<Reply>) -> Self {
+        Self::on(TcpListener::bind("127.0.0.1:0").unwrap(), script)
+    }
+
+    pub fn on(listener: TcpListener, script: Vec<Reply>) -> Self {
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(VecDeque::from(script)));
+        let (r, s) = (requests.clone(), script.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (r, s) = (r.clone(), s.clone());
+                std::thread::spawn(move || answer(stream, &r, &s));
+            }
+        });
+        Self {
+            addr,
+            requests,
+            script,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hub", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn script(&self, replies: Vec<Reply>) {
+        self.script.lock().unwrap().extend(replies);
+    }
+}
+
+/// An address nothing listens on: connections are refused.
+pub fn refused_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+fn answer(stream: TcpStream, requests: &Mutex<Vec<Request>>, script: &Mutex<VecDeque<Reply>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.trim_end().split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let request = Request {
+        method,
+        path,
+        headers,
+        body: String::from_utf8(body).unwrap(),
+        at: Instant::now(),
+    };
+    requests.lock().unwrap().push(request);
+    let reply = script
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or(Reply::Status(204, Vec::new()));
+    let mut stream = stream;
+    match reply {
+        Reply::Hang => std::thread::sleep(Duration::from_secs(60)),
+        Reply::Status(code, extra) => {
+            let mut response =
+                format!("HTTP/1.1 {code} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n");
+            for (name, value) in extra {
+                response.push_str(&format!("{name}: {value}\r\n"));
+            }
+            response.push_str("\r\n");
+            let _ = stream.write_all(response.as_bytes());
+        }
+    }
+}
