@@ -61,6 +61,8 @@ fn fill(config: &Config, n: usize, now: i64) {
                 ),
             ],
             author: None,
+            permalink: None,
+            date: None,
             lines: (0, 0),
         })
         .collect();

@@ -1,6 +1,7 @@
 //! The article model: what the parser extracts from one excerpt, before it
 //! is classified, dated or rendered.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One article excerpt as found on a listing page. Serialised (without its
@@ -18,6 +19,12 @@ pub struct Article {
     pub dek: Option<String>,
     pub body: Vec<Block>,
     pub author: Option<Author>,
+    /// The article's own URL, when the page gives one (HTML listings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
+    /// When the article was published, when the page says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<DateTime<Utc>>,
     /// First and last line of the excerpt in its source (1-based).
     #[serde(skip)]
     pub lines: (usize, usize),

@@ -365,6 +365,8 @@ mod tests {
                 name: "A".into(),
                 bio: Some(b.into()),
             }),
+            permalink: None,
+            date: None,
             lines: (1, 1),
         }
     }

@@ -114,19 +114,22 @@ impl Site {
 }
 
 /// Where the index page links an article: its page, else its item link.
-pub fn newest_href(config: &Config, key: &str, section: &str) -> String {
+pub fn newest_href(config: &Config, key: &str, section: &str, permalink: Option<&str>) -> String {
     if config.output.article_pages {
         format!("articles/{}.html", percent_encode(&page_stem(key)))
     } else {
-        item_link(config, key, section)
+        item_link(config, key, section, permalink)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// Stable id, the same in every format: a name-based UUID of the site's
-    /// id namespace and the article's slug key.
+    /// Stable id, the same in every format: the permalink the page gave when
+    /// the article was first stored, else a name-based UUID of the site's id
+    /// namespace and the article's slug key.
     pub id: String,
+    /// Whether `id` is the article's permalink (RSS `isPermaLink`).
+    pub id_is_link: bool,
     pub title: String,
     pub link: String,
     pub published: DateTime<Utc>,
@@ -139,16 +142,27 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry of a stored article; `guid` is its stored permalink id.
     pub fn new(
         article: &Article,
         section: &Section,
         dates: (DateTime<Utc>, DateTime<Utc>),
+        guid: Option<&str>,
         config: &Config,
     ) -> Self {
+        let link = item_link(
+            config,
+            &article.key,
+            &section.id,
+            article.permalink.as_deref(),
+        );
         Self {
-            id: urn(config.id_namespace(), &article.key),
+            id: xml_safe(
+                &guid.map_or_else(|| urn(config.id_namespace(), &article.key), str::to_string),
+            ),
+            id_is_link: guid.is_some(),
             title: xml_safe(&article.title),
-            link: xml_safe(&item_link(config, &article.key, &section.id)),
+            link: xml_safe(&link),
             published: dates.0,
             updated: dates.1,
             author: article.author.as_ref().map(|a| xml_safe(&a.name)),
@@ -239,19 +253,20 @@ fn urn(namespace: &str, name: &str) -> String {
     format!("urn:uuid:{uuid}")
 }
 
-/// The item link: the configured template filled in, else the article's
-/// page, else an anchor on the site. `{slug}` is the page's file stem,
-/// percent-encoded.
-fn item_link(config: &Config, key: &str, section: &str) -> String {
+/// The item link: the configured template filled in, else the permalink
+/// the page gave, else the article's page, else an anchor on the site.
+/// `{slug}` is the page's file stem, percent-encoded.
+fn item_link(config: &Config, key: &str, section: &str, permalink: Option<&str>) -> String {
     let base = &config.site.base_url;
     let slug = percent_encode(&page_stem(key));
-    match &config.output.link {
-        Some(template) => template
+    match (&config.output.link, permalink) {
+        (Some(template), _) => template
             .replace("{base_url}", base)
             .replace("{slug}", &slug)
             .replace("{section}", section),
-        None if config.output.article_pages => format!("{base}articles/{slug}.html"),
-        None => format!("{base}#{slug}"),
+        (None, Some(permalink)) => permalink.to_string(),
+        (None, None) if config.output.article_pages => format!("{base}articles/{slug}.html"),
+        (None, None) => format!("{base}#{slug}"),
     }
 }
 

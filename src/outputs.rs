@@ -236,7 +236,7 @@ impl<'a> Renderer<'a> {
     fn listing(&self, plan: &Plan) -> Listing {
         let newest = plan.members.first().map(|m| Newest {
             title: m.title.clone(),
-            href: feed::newest_href(self.config, &m.key, &m.section),
+            href: feed::newest_href(self.config, &m.key, &m.section, m.guid.as_deref()),
             date: DateTime::from_timestamp(m.published, 0).unwrap_or_default(),
         });
         let title = plan
@@ -266,6 +266,7 @@ impl<'a> Renderer<'a> {
             self.article(&member.key)?,
             &section,
             dates,
+            member.guid.as_deref(),
             config,
         ))
     }

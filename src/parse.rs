@@ -259,6 +259,8 @@ impl<R: BufRead> Parser<R> {
             dek,
             body,
             author,
+            permalink: None,
+            date: None,
             lines: (first, last),
         })
     }

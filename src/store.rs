@@ -8,12 +8,17 @@
 //!
 //! Tables:
 //! - `articles`: one row per article ever seen and not yet pruned: slug key,
-//!   section, the content needed to render it again (JSON), its hash, and
-//!   `first_seen` (= published), `updated`, `last_seen` (Unix seconds).
+//!   section, the content needed to render it again (JSON), its hash,
+//!   `first_seen` (= published: the page's date, else when first seen),
+//!   `updated`, `last_seen` (Unix seconds), and `guid`: the permalink the
+//!   page gave when the article was first stored (its feed id for good), or
+//!   NULL for an id derived from the slug.
 //! - `outputs`: per written file, the signature of what it was rendered
 //!   from and its size and mtime, so an unchanged feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings.
 //! - `runs`: one row per build: clock, counts, outcome.
+//! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
+//!   page parsed, for conditional GET.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
 //!
@@ -35,7 +40,7 @@ use crate::article::Article;
 use crate::error::Busy;
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -89,6 +94,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (topic, hub)
     ) WITHOUT ROWID;
 ",
+    "
+    ALTER TABLE articles ADD COLUMN guid TEXT;
+    CREATE TABLE sources (
+        url           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        checked       INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
 ];
 
 /// An open store; while a writable one is open, no other build runs.
@@ -124,6 +138,8 @@ pub struct Member {
     pub title: String,
     pub published: i64,
     pub updated: i64,
+    /// The permalink that is the article's id, if it has one.
+    pub guid: Option<String>,
 }
 
 /// What was last written to an output file.
@@ -313,12 +329,14 @@ pub fn digest(bytes: &[u8]) -> String {
 
 /// Merges this run's articles into the history, in page order.
 ///
-/// A new article is published and updated at the run's clock; an article
-/// whose content changed keeps its published date and is updated at the
-/// clock; an unchanged one keeps both. Within a run, the articles that get
-/// a date get distinct ones, a second apart in page order (first = newest),
-/// and always later than every date already stored, so no two entries ever
-/// share a date even when the clock is fixed or goes backwards.
+/// A new article is published at the date its page gives (never later than
+/// the run's clock), else at the run's clock, and updated then too; an
+/// article whose content changed keeps its published date and is updated
+/// at the clock; an unchanged one keeps both. Within a run, the articles
+/// dated by the clock get distinct dates, a second apart in page order
+/// (first = newest), always later than every date already stored; a page
+/// date already taken moves a second earlier. So no two entries ever share
+/// a date, even when the clock is fixed or goes backwards.
 pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged> {
     let mut lookup = tx.prepare_cached("SELECT hash, section FROM articles WHERE key = ?1")?;
     let mut plan = Vec::with_capacity(incoming.len());
@@ -330,26 +348,35 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
             .optional()?;
         plan.push((item, content, hash, known));
     }
-    let dated = plan
+    let clocked = plan
         .iter()
-        .filter(|(_, _, hash, known)| known.as_ref().is_none_or(|(h, _)| h != hash))
+        .filter(|(item, _, hash, known)| match known {
+            None => item.article.date.is_none(),
+            Some((h, _)) => h != hash,
+        })
         .count() as i64;
     let latest: Option<i64> =
         tx.query_row("SELECT MAX(updated) FROM articles", [], |r| r.get(0))?;
-    let mut stamp = latest.map_or(now, |l| now.max(l + dated));
+    let mut stamp = latest.map_or(now, |l| now.max(l + clocked));
     let mut merged = Merged::default();
     for (item, content, hash, known) in plan {
         let a = item.article;
         match known {
             None => {
+                let date = match a.date {
+                    Some(date) => free_date(tx, date.timestamp().min(now))?,
+                    None => {
+                        stamp -= 1;
+                        stamp + 1
+                    }
+                };
                 tx.prepare_cached(
-                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, a.permalink])?;
                 merged.new += 1;
                 merged.touched.push(a.key.clone());
-                stamp -= 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
                 tx.prepare_cached(
@@ -377,6 +404,16 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
     Ok(merged)
 }
 
+/// `date`, or the nearest earlier second no stored article is updated at.
+fn free_date(tx: &Transaction, mut date: i64) -> Result<i64> {
+    let mut taken =
+        tx.prepare_cached("SELECT 1 FROM articles WHERE updated = ?1 OR first_seen = ?1 LIMIT 1")?;
+    while taken.exists([date])? {
+        date -= 1;
+    }
+    Ok(date)
+}
+
 /// The newest `limit` articles of a section (all sections for `None`),
 /// published at or after `since`, newest first.
 pub fn members(
@@ -387,11 +424,11 @@ pub fn members(
 ) -> Result<Vec<Member>> {
     let sql = match section {
         Some(_) => {
-            "SELECT key, hash, section, title, first_seen, updated FROM articles
+            "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
              WHERE section = ?1 AND first_seen >= ?2 ORDER BY first_seen DESC, key LIMIT ?3"
         }
         None => {
-            "SELECT key, hash, section, title, first_seen, updated FROM articles
+            "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
              WHERE ?1 IS NULL AND first_seen >= ?2 ORDER BY first_seen DESC, key LIMIT ?3"
         }
     };
@@ -403,7 +440,7 @@ pub fn members(
 /// The stored articles with these keys, in key order.
 pub fn members_by_key(tx: &Transaction, keys: &[String]) -> Result<Vec<Member>> {
     let mut stmt = tx.prepare_cached(
-        "SELECT key, hash, section, title, first_seen, updated FROM articles WHERE key = ?1",
+        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles WHERE key = ?1",
     )?;
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
@@ -416,7 +453,7 @@ pub fn members_by_key(tx: &Transaction, keys: &[String]) -> Result<Vec<Member>> 
 /// Every stored article, in key order: for when every page must be checked.
 pub fn all_members(tx: &Transaction) -> Result<Vec<Member>> {
     let mut stmt = tx.prepare(
-        "SELECT key, hash, section, title, first_seen, updated FROM articles ORDER BY key",
+        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles ORDER BY key",
     )?;
     let rows = stmt.query_map([], member_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -430,6 +467,7 @@ fn member_row(r: &rusqlite::Row) -> rusqlite::Result<Member> {
         title: r.get(3)?,
         published: r.get(4)?,
         updated: r.get(5)?,
+        guid: r.get(6)?,
     })
 }
 
@@ -547,6 +585,29 @@ pub fn ping_failed(conn: &Connection, ping: &Ping, error: &str, next_try: i64) -
     Ok(())
 }
 
+/// The validators of the last page parsed from `url`: `ETag`, `Last-Modified`.
+pub fn validators(conn: &Connection, url: &str) -> Result<(Option<String>, Option<String>)> {
+    let row = conn
+        .prepare_cached("SELECT etag, last_modified FROM sources WHERE url = ?1")?
+        .query_row([url], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.unwrap_or((None, None)))
+}
+
+pub fn set_validators(
+    conn: &Connection,
+    url: &str,
+    etag: Option<&str>,
+    modified: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sources (url, etag, last_modified, checked) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![url, etag, modified, now])?;
+    Ok(())
+}
+
 /// Every output file recorded, for `publish --all`.
 pub fn output_paths(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT path FROM outputs ORDER BY path")?;
@@ -639,6 +700,8 @@ mod tests {
             dek: None,
             body: vec![Block::Paragraph(text.into())],
             author: None,
+            permalink: None,
+            date: None,
             lines: (1, 3),
         }
     }

@@ -63,6 +63,8 @@ mod tests {
                 },
             ],
             author: None,
+            permalink: None,
+            date: None,
             lines: (1, 1),
         };
         assert_eq!(

@@ -48,7 +48,7 @@ fn item(entry: &Entry) -> Item {
         description: entry.summary.clone(),
         guid: Some(Guid {
             value: entry.id.clone(),
-            permalink: false,
+            permalink: entry.id_is_link,
         }),
         pub_date: Some(entry.published.to_rfc2822()),
         categories: vec![Category {
