@@ -14,6 +14,7 @@ use readmore::article::{Article, Block};
 use readmore::build::{Request, build};
 use readmore::config::Config;
 use readmore::parse::Encoding;
+use readmore::source::Input;
 use readmore::store::{self, Incoming, Store};
 
 const SECTIONS: [&str; 9] = [
@@ -25,8 +26,8 @@ fn config(dir: &Path) -> Config {
     config.site.base_url = "https://feeds.example.org/bench/".into();
     config.output.dir = dir.join("feeds");
     config.state = dir.join("state.db");
-    config.sources =
-        vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/ars-author-archive.txt")];
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/ars-author-archive.txt");
+    config.sources = vec![Input::Plain(sample.to_string_lossy().into_owned())];
     config
 }
 

@@ -16,24 +16,22 @@
 //!
 //! A run that fails, or finds no articles, changes no feed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 use serde::Serialize;
 
-use crate::article::Article;
 use crate::classify::Classifier;
 use crate::config::Config;
-use crate::diag::{Diagnostic, Level};
-use crate::error::UsageError;
 use crate::outputs::{self, Rendered, Renderer};
-use crate::parse::{Encoding, ParseError, Parser};
-use crate::source;
+use crate::parse::Encoding;
+use crate::read;
+use crate::source::Input;
 use crate::store::{self, Incoming, Merged, Output, Run, Store};
 use crate::websub;
 use crate::write::{Outcome, remove_stale_temp_files, write_if_changed};
@@ -42,7 +40,7 @@ use crate::write::{Outcome, remove_stale_temp_files, write_if_changed};
 #[derive(Debug, Clone)]
 pub struct Request {
     /// Inputs from the command line; the config's sources when empty.
-    pub inputs: Vec<PathBuf>,
+    pub inputs: Vec<Input>,
     pub encoding: Encoding,
     /// The run's clock.
     pub now: DateTime<Utc>,
@@ -73,73 +71,11 @@ pub struct Summary {
     pub pings_delivered: usize,
     /// WebSub pings still queued after this run.
     pub pings_pending: usize,
+    /// URL sources that answered `304 Not Modified`.
+    pub sources_unchanged: usize,
+    /// Sources that gave nothing this run: "name: why".
+    pub sources_failed: Vec<String>,
     pub store: PathBuf,
-}
-
-/// An article with where it came from.
-pub struct Found {
-    pub source: String,
-    pub article: Article,
-}
-
-/// Parses every input, printing diagnostics to `diag`; duplicates (same
-/// slug key) keep their first occurrence. Returns the articles and the
-/// number of warnings.
-pub fn read_articles(
-    config: &Config,
-    inputs: &[PathBuf],
-    encoding: Encoding,
-    diag: &mut dyn Write,
-) -> Result<(Vec<Found>, usize)> {
-    let inputs = if inputs.is_empty() {
-        &config.sources
-    } else {
-        inputs
-    };
-    if inputs.is_empty() {
-        bail!(UsageError(
-            "no input: name files or directories, or list `sources` in the config".into()
-        ));
-    }
-    let mut found: Vec<Found> = Vec::new();
-    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
-    let mut warnings = 0;
-    for source in source::resolve(inputs)? {
-        let name = source.name();
-        let mut parser = Parser::new(source.open()?, encoding);
-        while let Some(next) = parser.next() {
-            let article = next.map_err(|e| match e {
-                ParseError::InvalidUtf8 { line, .. } => anyhow!("{name}:{line}: {e}"),
-                ParseError::Io(_) => anyhow!(e).context(name.clone()),
-            })?;
-            let mut diagnostics = parser.take_diagnostics();
-            if let Some((first, line)) = seen.get(&article.key) {
-                diagnostics.push(Diagnostic::warning(
-                    article.lines.0,
-                    format!("duplicate of the article at {first}:{line} (same slug); skipped"),
-                ));
-            } else {
-                seen.insert(article.key.clone(), (name.clone(), article.lines.0));
-                found.push(Found {
-                    source: name.clone(),
-                    article,
-                });
-            }
-            warnings += report(&name, &diagnostics, diag)?;
-        }
-        warnings += report(&name, &parser.take_diagnostics(), diag)?;
-    }
-    Ok((found, warnings))
-}
-
-fn report(name: &str, diagnostics: &[Diagnostic], diag: &mut dyn Write) -> Result<usize> {
-    for d in diagnostics {
-        writeln!(diag, "{}", d.in_file(name))?;
-    }
-    Ok(diagnostics
-        .iter()
-        .filter(|d| d.level == Level::Warning)
-        .count())
 }
 
 /// Runs the whole pipeline, records the run in the store, and returns
@@ -189,15 +125,39 @@ fn run(
     request: &Request,
     diag: &mut dyn Write,
 ) -> Result<Summary> {
-    let (found, warnings) = read_articles(config, &request.inputs, request.encoding, diag)?;
-    if found.is_empty() {
-        bail!("no articles found in the input; no feed was changed");
+    let reading = read::read(
+        config,
+        &request.inputs,
+        request.encoding,
+        Some(store.conn()),
+        diag,
+    )?;
+    let found = &reading.found;
+    if found.is_empty() && reading.unchanged.is_empty() {
+        let failed: Vec<String> = reading
+            .failed
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}"))
+            .collect();
+        match failed.is_empty() {
+            true => bail!("no articles found in the input; no feed was changed"),
+            false => bail!(
+                "every source failed ({}); no feed was changed",
+                failed.join("; ")
+            ),
+        }
     }
     let classifier = Classifier::new(config);
     let now = request.now.timestamp();
     let mut summary = Summary {
         articles: found.len(),
-        warnings,
+        warnings: reading.warnings,
+        sources_unchanged: reading.unchanged.len(),
+        sources_failed: reading
+            .failed
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}"))
+            .collect(),
         store: store.path().to_path_buf(),
         ..Summary::default()
     };
@@ -231,6 +191,15 @@ fn run(
     let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
     let pruned = store::prune(&tx, cutoff, &shown)?;
     summary.pruned = pruned.len();
+    for (url, etag, modified) in &reading.validators {
+        store::set_validators(
+            &tx,
+            url,
+            etag.as_deref(),
+            modified.as_deref(),
+            websub::unix_now(),
+        )?;
+    }
     tx.commit().context("cannot commit to the store")?;
 
     // Step 2: render what changed, write it, record it.
@@ -336,14 +305,14 @@ fn reclassify(tx: &Transaction, classifier: &Classifier, config: &Config) -> Res
 /// Prints, per article, the section chosen and why.
 pub fn explain(
     config: &Config,
-    inputs: &[PathBuf],
+    inputs: &[Input],
     encoding: Encoding,
     out: &mut dyn Write,
     diag: &mut dyn Write,
 ) -> Result<()> {
-    let (found, _) = read_articles(config, inputs, encoding, diag)?;
+    let reading = read::read(config, inputs, encoding, None, diag)?;
     let classifier = Classifier::new(config);
-    for f in &found {
+    for f in &reading.found {
         let verdict = classifier.classify(&f.article);
         writeln!(
             out,

@@ -13,14 +13,16 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::build::{self, Request, Status, Summary};
 use crate::config::Config;
-use crate::error::{EXIT_OK, EXIT_PENDING, UsageError};
+use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
 use crate::parse::Encoding;
 use crate::serve;
+use crate::source::Input;
 
 const EXAMPLES: &str = "\
 Examples:
   readmore build                          build from readmore.toml's sources into feeds/
-  readmore build page.txt dumps/ -        build from a file, a directory of *.txt and stdin
+  readmore build page.txt dumps/ -        build from a file, a directory of dumps and stdin
+  readmore build https://example.org/author/jane/   republish a live archive page
   readmore build --now 2026-02-20T12:00:00Z --out /srv/www/feeds
   readmore build --json                   print a machine-readable summary on stdout
   readmore explain page.txt               show each article's section and why
@@ -30,7 +32,8 @@ Examples:
 
 Exit codes: 0 success (warnings allowed), 1 failure (no feed changed),
 2 usage or config error, 3 another build held the lock past --lock-timeout,
-4 feeds written but WebSub pings still pending.";
+4 feeds written but WebSub pings still pending, 5 some sources failed (the
+others were read and the feeds written).";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -72,8 +75,8 @@ struct ConfigArgs {
 
 #[derive(Debug, Args)]
 struct BuildArgs {
-    /// Text dumps: files, directories (their *.txt files) or - for stdin [default: the config's sources]
-    inputs: Vec<PathBuf>,
+    /// Listings: files, directories (their *.txt and *.html files), http(s) URLs, or - for stdin [default: the config's sources]
+    inputs: Vec<String>,
     /// Output directory [default: the config's output.dir]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -104,9 +107,9 @@ struct BuildArgs {
 
 #[derive(Debug, Args)]
 struct ExplainArgs {
-    /// Text dumps: files, directories or -
+    /// Listings: files, directories, URLs or -
     #[arg(required = true)]
-    inputs: Vec<PathBuf>,
+    inputs: Vec<String>,
     /// Replace invalid UTF-8 with U+FFFD instead of failing
     #[arg(long)]
     lossy: bool,
@@ -172,7 +175,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             config.check().map_err(|e| UsageError(format!("{e:#}")))?;
             let request = Request {
-                inputs: args.inputs,
+                inputs: args.inputs.into_iter().map(Input::Plain).collect(),
                 encoding: encoding(args.lossy),
                 now: clock(args.now)?,
                 lock_timeout: Duration::from_secs(args.lock_timeout),
@@ -189,11 +192,18 @@ pub fn run(cli: Cli) -> Result<u8> {
                 writeln!(stdout)?;
             }
             let pending = summary.pings_pending > 0 && request.publish;
-            return Ok(if pending { EXIT_PENDING } else { EXIT_OK });
+            return Ok(if !summary.sources_failed.is_empty() {
+                EXIT_PARTIAL
+            } else if pending {
+                EXIT_PENDING
+            } else {
+                EXIT_OK
+            });
         }
         Command::Explain(args) => {
             let config = load_config(&args.config)?;
-            build::explain(&config, &args.inputs, encoding(args.lossy), stdout, stderr)?;
+            let inputs: Vec<Input> = args.inputs.into_iter().map(Input::Plain).collect();
+            build::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
         }
         Command::Status(args) => {
             let mut config = load_config(&args.config)?;
@@ -257,6 +267,17 @@ fn summary_line(s: &Summary, hubs: bool) -> String {
             line,
             "; pings: {} delivered, {} pending",
             s.pings_delivered, s.pings_pending
+        );
+    }
+    if s.sources_unchanged > 0 {
+        let _ = write!(line, "; {} sources not modified", s.sources_unchanged);
+    }
+    if !s.sources_failed.is_empty() {
+        let failed = s.sources_failed.join("; ");
+        let _ = write!(
+            line,
+            "; {} sources failed: {failed}",
+            s.sources_failed.len()
         );
     }
     line

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::render::Format;
+use crate::source::Input;
 use serde::{Deserialize, Serialize};
 
 /// The classifier's built-in sections, in the same shape as `[[section]]`.
@@ -21,8 +22,10 @@ const BUILTIN_SECTIONS: &str = include_str!("sections.toml");
 pub struct Config {
     pub site: Site,
     pub output: Output,
-    /// Input files or directories, used when the command line names none.
-    pub sources: Vec<PathBuf>,
+    /// Inputs used when the command line names none: paths, directories,
+    /// URLs, or `{ url = ..., label = ... }` tables.
+    pub sources: Vec<Input>,
+    pub fetch: Fetch,
     /// The history store (SQLite); keep it out of the output directory.
     pub state: PathBuf,
     pub retention: Retention,
@@ -30,6 +33,31 @@ pub struct Config {
     /// Sections added to, or merged into, the built-in ones.
     pub section: Vec<SectionRules>,
     pub websub: Websub,
+}
+
+/// How URL sources are fetched.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Fetch {
+    /// Seconds to wait for a connection.
+    pub connect_timeout: f64,
+    /// Seconds a whole fetch may take.
+    pub timeout: f64,
+    /// Largest body accepted, in bytes, after decompression.
+    pub max_bytes: u64,
+    /// Most redirects followed.
+    pub redirects: usize,
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Self {
+            connect_timeout: 10.0,
+            timeout: 30.0,
+            max_bytes: 20 * 1024 * 1024,
+            redirects: 5,
+        }
+    }
 }
 
 /// WebSub: the hubs every feed advertises and is announced to.
@@ -130,6 +158,7 @@ impl Default for Config {
             site: Site::default(),
             output: Output::default(),
             sources: Vec::new(),
+            fetch: Fetch::default(),
             state: PathBuf::from(".readmore/state.db"),
             retention: Retention::default(),
             classify: Classify::default(),
@@ -217,7 +246,7 @@ impl Config {
             toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
         let root = path.parent().unwrap_or(Path::new(""));
         config.output.dir = root.join(&config.output.dir);
-        config.sources = config.sources.iter().map(|s| root.join(s)).collect();
+        config.sources = config.sources.iter().map(|s| s.rooted(root)).collect();
         config.state = root.join(&config.state);
         config
             .check()
@@ -261,6 +290,14 @@ impl Config {
         ];
         if durations.iter().any(|d| !d.is_finite() || *d < 0.0) || w.timeout == 0.0 {
             bail!("websub: timeouts and delays must be non-negative seconds, and timeout above 0");
+        }
+        let f = &self.fetch;
+        if [f.connect_timeout, f.timeout]
+            .iter()
+            .any(|d| !d.is_finite() || *d <= 0.0)
+            || f.max_bytes == 0
+        {
+            bail!("fetch: timeouts must be positive seconds and max_bytes above 0");
         }
         if self.retention.items == 0 {
             bail!("retention.items must be at least 1");

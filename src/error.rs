@@ -14,6 +14,9 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_BUSY: u8 = 3;
 /// Exit code: the feeds are written, but WebSub pings are still queued.
 pub const EXIT_PENDING: u8 = 4;
+/// Exit code: some sources failed (named in the summary); the others were
+/// read and the feeds written.
+pub const EXIT_PARTIAL: u8 = 5;
 
 /// An error in how readmore was called (arguments, config).
 #[derive(Debug, thiserror::Error)]

@@ -1,60 +1,209 @@
-//! Where input text comes from: files, directories of `*.txt` dumps, stdin.
+//! Where listings come from: files, directories of dumps, stdin, and
+//! http(s) URLs; and whether each is a text dump or an HTML page.
 //!
-//! This module only finds and opens inputs; reading them is the parser's job.
+//! This module names and opens inputs; fetching URLs is [`crate::fetch`]'s
+//! job, reading text and HTML the parsers'.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use url::Url;
 
-/// One input to parse.
+/// An input as the config or the command line names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Input {
+    /// A path, `-` for stdin, or an http(s) URL.
+    Plain(String),
+    /// `[[sources]]` with options.
+    Table(InputTable),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputTable {
+    pub url: Option<String>,
+    pub path: Option<PathBuf>,
+    /// The more-link text of this site's HTML listings ("Continue reading").
+    pub label: Option<String>,
+}
+
+/// One source to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub struct Source {
+    pub origin: Origin,
+    /// More-link label for HTML; the default when unset.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
     Stdin,
     File(PathBuf),
+    Url(Url),
+}
+
+/// What a source's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Html,
+}
+
+impl Input {
+    /// Makes relative paths relative to `root` (the config's directory).
+    pub fn rooted(&self, root: &Path) -> Input {
+        match self {
+            Input::Plain(s) if !is_url(s) && s != "-" => {
+                Input::Plain(root.join(s).to_string_lossy().into_owned())
+            }
+            Input::Table(t) => Input::Table(InputTable {
+                path: t.path.as_ref().map(|p| root.join(p)),
+                ..t.clone()
+            }),
+            other => other.clone(),
+        }
+    }
 }
 
 impl Source {
-    /// The name diagnostics use.
+    /// The name diagnostics and summaries use.
     pub fn name(&self) -> String {
-        match self {
-            Source::Stdin => "<stdin>".into(),
-            Source::File(path) => path.display().to_string(),
+        match &self.origin {
+            Origin::Stdin => "<stdin>".into(),
+            Origin::File(path) => path.display().to_string(),
+            Origin::Url(url) => url.to_string(),
         }
     }
 
-    pub fn open(&self) -> Result<Box<dyn BufRead>> {
-        Ok(match self {
-            Source::Stdin => Box::new(io::stdin().lock()),
-            Source::File(path) => {
+    /// Opens a local source with its kind: by extension, else by sniffing.
+    pub fn open(&self) -> Result<(Box<dyn BufRead>, Kind)> {
+        let mut reader: Box<dyn BufRead> = match &self.origin {
+            Origin::Stdin => Box::new(io::stdin().lock()),
+            Origin::File(path) => {
                 let file =
                     File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
                 Box::new(BufReader::with_capacity(64 * 1024, file))
             }
-        })
+            Origin::Url(url) => bail!("{url} must be fetched, not opened"),
+        };
+        let by_name = match &self.origin {
+            Origin::File(path) => path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase),
+            _ => None,
+        };
+        let kind = match by_name.as_deref() {
+            Some("html" | "htm") => Kind::Html,
+            Some("txt") => Kind::Text,
+            _ => sniff(
+                reader
+                    .fill_buf()
+                    .with_context(|| format!("cannot read {}", self.name()))?,
+            ),
+        };
+        Ok((reader, kind))
     }
 }
 
-/// Expands the given inputs: `-` is stdin, a directory gives its `*.txt`
-/// files in name order, anything else must be a readable file.
-pub fn resolve(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+/// HTML or text, by the first bytes.
+pub fn sniff(head: &[u8]) -> Kind {
+    let head = String::from_utf8_lossy(&head[..head.len().min(1024)]).to_ascii_lowercase();
+    let start = head.trim_start_matches('\u{feff}').trim_start();
+    let markers = [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<body",
+        "<article",
+        "<!--",
+    ];
+    if markers.iter().any(|m| start.starts_with(m)) {
+        Kind::Html
+    } else {
+        Kind::Text
+    }
+}
+
+/// HTML or text, by a `Content-Type`, else by sniffing.
+pub fn kind_of(content_type: Option<&str>, body: &[u8]) -> Kind {
+    let media = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "text/html" | "application/xhtml+xml" => Kind::Html,
+        "text/plain" => Kind::Text,
+        _ => sniff(body),
+    }
+}
+
+fn is_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Expands inputs: `-` is stdin, a URL is fetched, a directory gives its
+/// `*.txt`, `*.html` and `*.htm` files in name order, anything else must be
+/// a readable file.
+pub fn resolve(inputs: &[Input]) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     for input in inputs {
-        if input.as_os_str() == "-" {
-            sources.push(Source::Stdin);
-        } else if input.is_dir() {
-            sources.extend(dir_sources(input)?);
-        } else if input.is_file() {
-            sources.push(Source::File(input.clone()));
+        let (target, label) = match input {
+            Input::Plain(s) => (s.clone(), None),
+            Input::Table(InputTable {
+                url: Some(url),
+                path: None,
+                label,
+            }) => (url.clone(), label.clone()),
+            Input::Table(InputTable {
+                url: None,
+                path: Some(path),
+                label,
+            }) => (path.to_string_lossy().into_owned(), label.clone()),
+            Input::Table(_) => bail!("a [[sources]] entry needs exactly one of `url` and `path`"),
+        };
+        if is_url(&target) {
+            let url = Url::parse(&target).with_context(|| format!("{target}: not a valid URL"))?;
+            sources.push(Source {
+                origin: Origin::Url(url),
+                label,
+            });
+        } else if target == "-" {
+            sources.push(Source {
+                origin: Origin::Stdin,
+                label,
+            });
         } else {
-            bail!("{}: no such file or directory", input.display());
+            let path = PathBuf::from(&target);
+            if path.is_dir() {
+                sources.extend(dir_files(&path)?.into_iter().map(|f| Source {
+                    origin: Origin::File(f),
+                    label: label.clone(),
+                }));
+            } else if path.is_file() {
+                sources.push(Source {
+                    origin: Origin::File(path),
+                    label,
+                });
+            } else if target.contains("://") {
+                bail!("{target}: only http and https URLs can be fetched");
+            } else {
+                bail!("{target}: no such file or directory");
+            }
         }
     }
     Ok(sources)
 }
 
-fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
+fn dir_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     let mut files = Vec::new();
@@ -62,13 +211,57 @@ fn dir_sources(dir: &Path) -> Result<Vec<Source>> {
         let path = entry
             .with_context(|| format!("cannot list {}", dir.display()))?
             .path();
-        if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
+        let listing = path
+            .extension()
+            .is_some_and(|e| e == "txt" || e == "html" || e == "htm");
+        if listing && path.is_file() {
             files.push(path);
         }
     }
     if files.is_empty() {
-        bail!("{}: directory holds no *.txt files", dir.display());
+        bail!(
+            "{}: directory holds no *.txt or *.html files",
+            dir.display()
+        );
     }
     files.sort();
-    Ok(files.into_iter().map(Source::File).collect())
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_tells_html_from_text() {
+        assert_eq!(sniff(b"\xef\xbb\xbf  <!DOCTYPE html><html>"), Kind::Html);
+        assert_eq!(sniff(b"<html lang=en>"), Kind::Html);
+        assert_eq!(sniff(b"Author name: Jane\n\nslug\n"), Kind::Text);
+        assert_eq!(
+            kind_of(Some("text/html; charset=utf-8"), b"plain words"),
+            Kind::Html
+        );
+        assert_eq!(kind_of(Some("text/plain"), b"<html>"), Kind::Text);
+        assert_eq!(kind_of(None, b"<html>"), Kind::Html);
+    }
+
+    #[test]
+    fn urls_and_paths_resolve() {
+        let inputs = [
+            Input::Plain("https://example.org/author/jane/".into()),
+            Input::Plain("-".into()),
+        ];
+        let sources = resolve(&inputs).unwrap();
+        assert!(
+            matches!(&sources[0].origin, Origin::Url(u) if u.host_str() == Some("example.org"))
+        );
+        assert_eq!(sources[1].origin, Origin::Stdin);
+        assert!(resolve(&[Input::Plain("ftp://example.org/x".into())]).is_err());
+        let table = Input::Table(InputTable {
+            url: None,
+            path: None,
+            label: None,
+        });
+        assert!(resolve(&[table]).is_err());
+    }
 }

@@ -10,16 +10,16 @@
 //! backoff with jitter (or the hub's `Retry-After`), capped. A run retries
 //! what falls due within `websub.wait` seconds; later runs retry the rest.
 
-use std::error::Error as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
-use reqwest::{StatusCode, redirect};
 use rusqlite::Connection;
 
 use crate::config::Websub;
+use crate::http::{self, Limits, describe};
 use crate::store::{self, Ping};
 
 /// What a flush did.
@@ -90,15 +90,12 @@ pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flu
 }
 
 fn client(config: &Websub) -> Result<Client> {
-    // One crypto provider for rustls; a second call finds it installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Client::builder()
-        .user_agent(concat!("readmore/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs_f64(config.connect_timeout))
-        .timeout(Duration::from_secs_f64(config.timeout))
-        .redirect(redirect::Policy::limited(config.redirects))
-        .build()
-        .context("cannot set up the HTTP client")
+    let limits = Limits {
+        connect_timeout: config.connect_timeout,
+        timeout: config.timeout,
+        redirects: config.redirects,
+    };
+    http::client(concat!("readmore/", env!("CARGO_PKG_VERSION")), &limits)
 }
 
 /// The body of a publish ping for `topic`.
@@ -159,22 +156,6 @@ fn backoff(config: &Websub, attempt: u32) -> Duration {
     let full = config.backoff * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
     let full = full.min(config.max_backoff);
     Duration::from_secs_f64(full / 2.0 + fastrand::f64() * full / 2.0)
-}
-
-/// An error with its causes, as one line.
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_string()
-    } else {
-        e.to_string()
-    };
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -1,0 +1,208 @@
+//! Reading every source of a run into articles: fetching the URLs
+//! (conditionally, when a store remembers their validators), telling text
+//! dumps from HTML pages, parsing each with its parser, dropping duplicates,
+//! and printing every diagnostic as `file:line: level: message`.
+//!
+//! A URL that fails (status, timeout, size) is reported and skipped, so the
+//! other sources still count; a local file that cannot be read, or invalid
+//! UTF-8 without `--lossy`, fails the run.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+
+use anyhow::{Context, Result, anyhow, bail};
+use rusqlite::Connection;
+use url::Url;
+
+use crate::article::Article;
+use crate::config::Config;
+use crate::diag::{Diagnostic, Level};
+use crate::error::UsageError;
+use crate::fetch::{self, Fetched};
+use crate::parse::{Encoding, ParseError, Parser};
+use crate::scrape::{self, DEFAULT_LABEL};
+use crate::source::{self, Input, Kind, Origin, Source};
+use crate::store;
+
+/// An article with where it came from.
+pub struct Found {
+    pub source: String,
+    pub article: Article,
+}
+
+/// What reading the sources gave.
+#[derive(Default)]
+pub struct Reading {
+    pub found: Vec<Found>,
+    pub warnings: usize,
+    /// URL sources that answered `304 Not Modified`.
+    pub unchanged: Vec<String>,
+    /// Sources that gave nothing, and why.
+    pub failed: Vec<(String, String)>,
+    /// Validators (`ETag`, `Last-Modified`) of the pages parsed, by URL, to
+    /// keep once the run is committed.
+    pub validators: Vec<(String, Option<String>, Option<String>)>,
+}
+
+/// Reads `inputs` (the config's sources when empty). With a store, URL
+/// sources are fetched conditionally.
+pub fn read(
+    config: &Config,
+    inputs: &[Input],
+    encoding: Encoding,
+    store: Option<&Connection>,
+    diag: &mut dyn Write,
+) -> Result<Reading> {
+    let inputs = if inputs.is_empty() {
+        &config.sources
+    } else {
+        inputs
+    };
+    if inputs.is_empty() {
+        bail!(UsageError(
+            "no input: name files, directories or URLs, or list `sources` in the config".into()
+        ));
+    }
+    let sources = source::resolve(inputs)?;
+    let mut fetched = fetch_urls(config, &sources, store)?.into_iter();
+    let mut reading = Reading::default();
+    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    for source in &sources {
+        let name = source.name();
+        let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
+        let (articles, diagnostics) = match &source.origin {
+            Origin::Url(url) => match fetched.next().context("a fetch result per URL")? {
+                Fetched::Page(page) => {
+                    let kind = source::kind_of(page.content_type.as_deref(), &page.body);
+                    let parsed = parse(
+                        &name,
+                        &page.body[..],
+                        kind,
+                        Some(&page.url),
+                        label,
+                        encoding,
+                    )?;
+                    reading
+                        .validators
+                        .push((url.to_string(), page.etag, page.last_modified));
+                    parsed
+                }
+                Fetched::NotModified => {
+                    reading.unchanged.push(name);
+                    continue;
+                }
+                Fetched::Failed(why) => {
+                    writeln!(diag, "{name}: error: {why}; its articles stay in the feeds")?;
+                    reading.failed.push((name, why));
+                    continue;
+                }
+            },
+            _ => {
+                let (reader, kind) = source.open()?;
+                parse(&name, reader, kind, None, label, encoding)?
+            }
+        };
+        reading.warnings += report(&name, &diagnostics, diag)?;
+        for article in articles {
+            if let Some((first, line)) = seen.get(&article.key) {
+                let message =
+                    format!("duplicate of the article at {first}:{line} (same slug); skipped");
+                reading.warnings += report(
+                    &name,
+                    &[Diagnostic::warning(article.lines.0, message)],
+                    diag,
+                )?;
+            } else {
+                seen.insert(article.key.clone(), (name.clone(), article.lines.0));
+                reading.found.push(Found {
+                    source: name.clone(),
+                    article,
+                });
+            }
+        }
+    }
+    Ok(reading)
+}
+
+/// Fetches the URL sources, in source order.
+fn fetch_urls(
+    config: &Config,
+    sources: &[Source],
+    store: Option<&Connection>,
+) -> Result<Vec<Fetched>> {
+    let mut requests = Vec::new();
+    for source in sources {
+        if let Origin::Url(url) = &source.origin {
+            let (etag, last_modified) = match store {
+                Some(conn) => store::validators(conn, url.as_str())?,
+                None => (None, None),
+            };
+            requests.push(fetch::Request {
+                url: url.clone(),
+                etag,
+                last_modified,
+            });
+        }
+    }
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    fetch::fetch_all(&requests, &config.fetch, &config.site.base_url)
+}
+
+/// Parses one source's bytes as what they are.
+fn parse(
+    name: &str,
+    mut reader: impl BufRead,
+    kind: Kind,
+    page_url: Option<&Url>,
+    label: &str,
+    encoding: Encoding,
+) -> Result<(Vec<Article>, Vec<Diagnostic>)> {
+    match kind {
+        Kind::Text => {
+            let mut parser = Parser::new(reader, encoding);
+            let mut articles = Vec::new();
+            for next in parser.by_ref() {
+                articles.push(next.map_err(|e| match e {
+                    ParseError::InvalidUtf8 { line, .. } => anyhow!("{name}:{line}: {e}"),
+                    ParseError::Io(_) => anyhow!(e).context(name.to_string()),
+                })?);
+            }
+            Ok((articles, parser.take_diagnostics()))
+        }
+        Kind::Html => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {name}"))?;
+            let html = match (String::from_utf8(bytes), encoding) {
+                (Ok(html), _) => html,
+                (Err(e), Encoding::Lossy) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                (Err(e), Encoding::Strict) => {
+                    let offset = e.utf8_error().valid_up_to();
+                    let line = e.as_bytes()[..offset]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1;
+                    bail!(
+                        "{name}:{line}: invalid UTF-8 at byte offset {offset} (use --lossy to replace it)"
+                    );
+                }
+            };
+            Ok(scrape::parse_html(&html, page_url, label))
+        }
+    }
+}
+
+/// Prints diagnostics; returns how many were warnings.
+fn report(name: &str, diagnostics: &[Diagnostic], diag: &mut dyn Write) -> Result<usize> {
+    for d in diagnostics {
+        writeln!(diag, "{}", d.in_file(name))?;
+    }
+    Ok(diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Warning)
+        .count())
+}

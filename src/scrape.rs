@@ -1,0 +1,614 @@
+//! HTML listing pages → [`Article`] values, the same ones the text parser
+//! makes, plus what only the HTML has: the permalink and often the date.
+//!
+//! Each excerpt is found by its more-link: an anchor whose text begins or
+//! ends with the label ("Read More »" by default; "Continue reading" on many
+//! themes), often with the title inside for screen readers. Its container is
+//! the nearest enclosing `article`, else the largest ancestor holding no
+//! other more-link (the repeated element of the listing). From the
+//! container come the title (the heading, or the screen-reader text), the
+//! permalink (the heading's link, else the more-link's, made absolute), the
+//! date (`<time datetime>`, `itemprop="datePublished"`), the author (an
+//! author box with a bio, `rel="author"`, a byline), a dek, and the body as
+//! paragraphs, subheadings and figures. Site chrome — navigation, sidebars,
+//! meta lines, share buttons, comment links, newsletter boxes, scripts — is
+//! not article text. Parsing is html5ever's, so broken markup is repaired
+//! the way browsers repair it.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use crate::article::{Article, Author, Block};
+use crate::diag::Diagnostic;
+use crate::text::{clean_line, fold, slug_key};
+
+/// The more-link label of the text dumps and of many themes.
+pub const DEFAULT_LABEL: &str = "Read More";
+
+/// Class fragments of elements that are not article text.
+const CHROME: &[&str] = &[
+    "share",
+    "social",
+    "newsletter",
+    "signup",
+    "sign-up",
+    "subscribe",
+    "related",
+    "comment",
+    "entry-meta",
+    "post-meta",
+    "byline",
+    "posted-on",
+    "cat-links",
+    "tags-links",
+    "tag-links",
+    "edit-link",
+    "widget",
+    "advert",
+    "sponsor",
+    "screen-reader-text",
+    "sr-only",
+    "visually-hidden",
+    "author",
+    "navigation",
+    "pagination",
+];
+/// Elements that are never article text.
+const SKIPPED: &[&str] = &[
+    "nav", "aside", "footer", "form", "button", "script", "style", "noscript", "svg", "iframe",
+    "template", "select",
+];
+
+/// Reads one HTML page. `page_url` resolves relative links.
+pub fn parse_html(
+    html: &str,
+    page_url: Option<&Url>,
+    label: &str,
+) -> (Vec<Article>, Vec<Diagnostic>) {
+    let doc = Html::parse_document(html);
+    let base = base_url(&doc, page_url);
+    let links: Vec<ElementRef> = select(&doc.root_element(), "a")
+        .filter(|a| is_more_link(a, label))
+        .collect();
+    let mut diagnostics = Vec::new();
+    if links.is_empty() {
+        let message =
+            format!("no excerpts found: no link whose text begins or ends with {label:?}");
+        diagnostics.push(Diagnostic::warning(1, message));
+        return (Vec::new(), diagnostics);
+    }
+    let page_author = page_author(&doc);
+    // How many more-links each element holds, counted along every link's ancestors.
+    let mut holds: HashMap<NodeId, usize> = HashMap::new();
+    for link in &links {
+        for node in link.ancestors() {
+            *holds.entry(node.id()).or_default() += 1;
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut articles = Vec::new();
+    for (nth, link) in links.iter().enumerate() {
+        let container = container(link, &holds);
+        if !seen.insert(container.id()) {
+            continue; // a second more-link in the same excerpt
+        }
+        let line = line_of(html, link.value().attr("href"), &links[..nth]);
+        let excerpt = Excerpt {
+            container,
+            more_link: *link,
+            label,
+            base: base.as_ref(),
+        };
+        match excerpt.article(line, page_author.as_deref()) {
+            Some(article) => articles.push(article),
+            None => diagnostics.push(Diagnostic::warning(
+                line,
+                "excerpt without a title; skipped",
+            )),
+        }
+    }
+    (articles, diagnostics)
+}
+
+/// One excerpt: its container and its more-link.
+struct Excerpt<'a> {
+    container: ElementRef<'a>,
+    more_link: ElementRef<'a>,
+    label: &'a str,
+    base: Option<&'a Url>,
+}
+
+impl<'a> Excerpt<'a> {
+    fn article(&self, line: usize, page_author: Option<&str>) -> Option<Article> {
+        let heading = self.heading();
+        let title = heading
+            .map(|h| text(&h))
+            .filter(|t| !t.is_empty())
+            .or_else(|| self.link_title())?;
+        let heading_link = heading.and_then(|h| select(&h, "a[href]").next());
+        let permalink = heading_link
+            .or(Some(self.more_link))
+            .and_then(|a| a.value().attr("href"))
+            .and_then(|href| self.absolute(href));
+        let slug = permalink
+            .as_deref()
+            .and_then(slug_of)
+            .unwrap_or_else(|| title.to_lowercase().replace(' ', "-"));
+        let key = slug_key(&slug);
+        if key.is_empty() {
+            return None;
+        }
+        let dek = select(&self.container, "[class]")
+            .find(|e| {
+                classes(e).any(|c| c == "dek" || c.contains("subtitle") || c.contains("standfirst"))
+            })
+            .map(|e| text(&e))
+            .filter(|t| !t.is_empty());
+        let author = self.author_box().or_else(|| self.byline()).or_else(|| {
+            page_author.map(|name| Author {
+                name: name.to_string(),
+                bio: None,
+            })
+        });
+        let mut body = Vec::new();
+        self.blocks(self.container, heading, dek.as_deref(), &mut body);
+        Some(Article {
+            slug,
+            key,
+            title,
+            dek,
+            body,
+            author,
+            permalink,
+            date: self.date(),
+            lines: (line, line),
+        })
+    }
+
+    /// The title heading: one with a link, else one whose class says title,
+    /// else the first.
+    fn heading(&self) -> Option<ElementRef<'a>> {
+        let headings: Vec<ElementRef> = select(&self.container, "h1, h2, h3")
+            .filter(|h| !is_chrome(h))
+            .collect();
+        headings
+            .iter()
+            .find(|h| select(h, "a[href]").next().is_some())
+            .or_else(|| {
+                headings
+                    .iter()
+                    .find(|h| classes(h).any(|c| c.contains("title")))
+            })
+            .or(headings.first())
+            .copied()
+    }
+
+    /// The title a more-link carries for screen readers.
+    fn link_title(&self) -> Option<String> {
+        let hidden = select(&self.more_link, "[class]")
+            .find(|e| classes(e).any(|c| c.contains("screen-reader")));
+        let raw = match hidden {
+            Some(span) => text(&span),
+            None => strip_label(&text(&self.more_link), self.label),
+        };
+        let title = raw
+            .trim_matches(|c: char| c.is_whitespace() || "\"“”'‘’«»:".contains(c))
+            .to_string();
+        (!title.is_empty()).then_some(title)
+    }
+
+    fn absolute(&self, href: &str) -> Option<String> {
+        let url = match self.base {
+            Some(base) => base.join(href).ok()?,
+            None => Url::parse(href).ok()?,
+        };
+        matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    }
+
+    fn date(&self) -> Option<DateTime<Utc>> {
+        let time = select(&self.container, "time[datetime]")
+            .next()
+            .and_then(|t| t.value().attr("datetime"));
+        let prop = select(&self.container, "[itemprop=datePublished]")
+            .next()
+            .and_then(|e| {
+                let v = e.value();
+                v.attr("datetime")
+                    .or(v.attr("content"))
+                    .map(str::to_string)
+                    .or_else(|| Some(text(&e)))
+            });
+        time.map(str::to_string)
+            .or(prop)
+            .as_deref()
+            .and_then(parse_date)
+    }
+
+    /// An author box: a photo "Photo of NAME" (or a name) and a bio.
+    fn author_box(&self) -> Option<Author> {
+        let boxed = select(&self.container, "[class]").find(|e| {
+            classes(e).any(|c| {
+                c.contains("author")
+                    && (c.contains("bio") || c.contains("box") || c.contains("info"))
+            })
+        })?;
+        let photo = select(&boxed, "img[alt]")
+            .find_map(|img| img.value().attr("alt")?.strip_prefix("Photo of "));
+        let named = select(&boxed, "[class]")
+            .find(|e| classes(e).any(|c| c.contains("name")))
+            .map(|e| text(&e));
+        let name = photo
+            .map(clean_line)
+            .or(named)
+            .filter(|n| !n.is_empty())?;
+        let bio = select(&boxed, "p")
+            .map(|p| text(&p))
+            .find(|t| !t.is_empty() && *t != name);
+        Some(Author { name, bio })
+    }
+
+    fn byline(&self) -> Option<Author> {
+        let css = "[rel~=author], [itemprop=author] [itemprop=name], [itemprop=author], .byline a, .author .fn, .author-name";
+        let name = select(&self.container, css)
+            .map(|e| text(&e))
+            .find(|t| !t.is_empty())?;
+        let name = name
+            .strip_prefix("By ")
+            .or_else(|| name.strip_prefix("by "))
+            .unwrap_or(&name)
+            .to_string();
+        Some(Author { name, bio: None })
+    }
+
+    /// Walks `el`'s subtree in document order, collecting body blocks.
+    fn blocks(
+        &self,
+        el: ElementRef<'a>,
+        heading: Option<ElementRef>,
+        dek: Option<&str>,
+        out: &mut Vec<Block>,
+    ) {
+        for child in el.children().filter_map(ElementRef::wrap) {
+            let name = child.value().name();
+            if SKIPPED.contains(&name)
+                || is_chrome(&child)
+                || Some(child.id()) == heading.map(|h| h.id())
+            {
+                continue;
+            }
+            if name == "header" {
+                continue; // title, dek and meta: taken apart above
+            }
+            match name {
+                "p" | "li" | "blockquote" | "dd" if !has_block_children(&child) => {
+                    let text = self.paragraph_text(&child);
+                    if !text.is_empty() && Some(text.as_str()) != dek {
+                        out.push(Block::Paragraph(text));
+                    }
+                }
+                "h2" | "h3" | "h4" | "h5" | "h6" => {
+                    let text = text(&child);
+                    if !text.is_empty() {
+                        out.push(Block::Heading(text));
+                    }
+                }
+                "figure" => out.extend(figure(&child)),
+                _ => self.blocks(child, heading, dek, out),
+            }
+        }
+    }
+
+    /// A paragraph's text without the more-link (and whatever is hidden).
+    fn paragraph_text(&self, p: &ElementRef) -> String {
+        let mut buf = String::new();
+        collect_text(p, Some(self.more_link.id()), &mut buf);
+        let text = clean_line(&buf);
+        let text = text
+            .trim_end_matches(['…', '[', ']'])
+            .trim_end_matches("[…")
+            .trim()
+            .to_string();
+        if text.chars().all(|c| !c.is_alphanumeric()) {
+            String::new()
+        } else {
+            clean_line(&text)
+        }
+    }
+}
+
+/// A `<figure>`: its caption and credit (a credit element, or "Credit: X").
+fn figure(el: &ElementRef) -> Option<Block> {
+    let caption_el = select(el, "figcaption").next()?;
+    let credit_el =
+        select(&caption_el, "[class]").find(|e| classes(e).any(|c| c.contains("credit")));
+    let credit = credit_el.map(|c| text(&c));
+    let mut caption = String::new();
+    collect_text(&caption_el, credit_el.map(|c| c.id()), &mut caption);
+    let mut caption = clean_line(&caption);
+    let mut credit = credit.map(|c| c.trim_start_matches("Credit:").trim().to_string());
+    if let Some((text, who)) = caption.rsplit_once("Credit:").filter(|_| credit.is_none()) {
+        credit = Some(who.trim().to_string());
+        caption = text.trim().to_string();
+    }
+    let caption = Some(caption).filter(|c| !c.is_empty());
+    let credit = credit.filter(|c| !c.is_empty());
+    (caption.is_some() || credit.is_some()).then_some(Block::Figure { caption, credit })
+}
+
+/// The container of the excerpt a more-link closes.
+fn container<'a>(link: &ElementRef<'a>, holds: &HashMap<NodeId, usize>) -> ElementRef<'a> {
+    let mut best = *link;
+    for node in link.ancestors() {
+        let Some(el) = ElementRef::wrap(node) else {
+            break;
+        };
+        if matches!(el.value().name(), "body" | "html")
+            || holds.get(&el.id()).copied().unwrap_or(0) > 1
+        {
+            break;
+        }
+        best = el;
+        if el.value().name() == "article" {
+            break;
+        }
+    }
+    best
+}
+
+fn is_more_link(a: &ElementRef, label: &str) -> bool {
+    let text = fold(&text(a));
+    let text =
+        text.trim_end_matches(|c: char| c.is_whitespace() || "»›→>….".contains(c) || c == '"');
+    let label = fold(label);
+    let label = label.trim_end_matches(|c: char| c.is_whitespace() || "»›→>….".contains(c));
+    !label.is_empty() && (text.ends_with(label) || text.starts_with(label))
+}
+
+fn strip_label(text: &str, label: &str) -> String {
+    let folded = fold(text);
+    let label = fold(label);
+    let label = label.trim_end_matches(|c: char| c.is_whitespace() || "»›→>….".contains(c));
+    let trimmed = text.trim_end_matches(|c: char| c.is_whitespace() || "»›→>…".contains(c));
+    if folded.starts_with(label) {
+        trimmed.chars().skip(label.chars().count()).collect()
+    } else {
+        let keep = trimmed
+            .chars()
+            .count()
+            .saturating_sub(label.chars().count());
+        trimmed.chars().take(keep).collect()
+    }
+}
+
+/// The page's `<base href>` joined to its URL.
+fn base_url(doc: &Html, page_url: Option<&Url>) -> Option<Url> {
+    let base = select(&doc.root_element(), "base[href]")
+        .next()
+        .and_then(|b| b.value().attr("href"));
+    match (page_url, base) {
+        (Some(page), Some(href)) => page.join(href).ok(),
+        (None, Some(href)) => Url::parse(href).ok(),
+        (page, None) => page.cloned(),
+    }
+}
+
+/// The author an author archive is about: "Author: NAME" in its title.
+fn page_author(doc: &Html) -> Option<String> {
+    let title = select(&doc.root_element(), ".page-title, .archive-title, h1").next()?;
+    let text = text(&title);
+    let (label, name) = text.split_once(':')?;
+    matches!(
+        label.trim().to_lowercase().as_str(),
+        "author" | "author name" | "articles by"
+    )
+    .then(|| name.trim().to_string())
+    .filter(|n| !n.is_empty())
+}
+
+/// The last meaningful path segment of a permalink, as a slug.
+fn slug_of(permalink: &str) -> Option<String> {
+    let url = Url::parse(permalink).ok()?;
+    let segment = url.path_segments()?.rev().find(|s| !s.is_empty())?;
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()?;
+    let stem = decoded
+        .trim_end_matches(".html")
+        .trim_end_matches(".htm")
+        .to_lowercase();
+    (!stem.chars().all(|c| c.is_ascii_digit())).then_some(stem)
+}
+
+fn parse_date(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    DateTime::parse_from_rfc3339(value)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|d| d.and_utc())
+        })
+        .or_else(|| {
+            NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .ok()?
+                .and_hms_opt(0, 0, 0)
+                .map(|d| d.and_utc())
+        })
+}
+
+/// The 1-based line of the `nth` more-link in the source, found by its href.
+fn line_of(html: &str, href: Option<&str>, before: &[ElementRef]) -> usize {
+    let Some(href) = href.filter(|h| !h.is_empty()) else {
+        return 1;
+    };
+    let repeats = before
+        .iter()
+        .filter(|a| a.value().attr("href") == Some(href))
+        .count();
+    let mut from = 0;
+    for _ in 0..=repeats {
+        match html[from..].find(href) {
+            Some(at) => from += at + href.len(),
+            None => return 1,
+        }
+    }
+    html[..from].matches('\n').count() + 1
+}
+
+fn select<'a>(el: &ElementRef<'a>, css: &str) -> impl Iterator<Item = ElementRef<'a>> + use<'a> {
+    let selector = Selector::parse(css).expect("valid selector");
+    el.select(&selector).collect::<Vec<_>>().into_iter()
+}
+
+fn classes<'a>(el: &'a ElementRef) -> impl Iterator<Item = String> + 'a {
+    el.value().classes().map(str::to_ascii_lowercase)
+}
+
+fn is_chrome(el: &ElementRef) -> bool {
+    let role = el.value().attr("role").unwrap_or("");
+    classes(el).any(|c| CHROME.iter().any(|x| c.contains(x)))
+        || matches!(role, "navigation" | "complementary")
+}
+
+fn has_block_children(el: &ElementRef) -> bool {
+    el.children().filter_map(ElementRef::wrap).any(|c| {
+        matches!(
+            c.value().name(),
+            "p" | "ul" | "ol" | "figure" | "div" | "h2" | "h3" | "h4" | "blockquote"
+        )
+    })
+}
+
+/// An element's visible text, whitespace folded.
+fn text(el: &ElementRef) -> String {
+    let mut buf = String::new();
+    collect_text(el, None, &mut buf);
+    clean_line(&buf)
+}
+
+/// Appends the text under `el`, leaving out `skip`'s subtree, hidden text
+/// and elements that are never text.
+fn collect_text(el: &ElementRef, skip: Option<NodeId>, buf: &mut String) {
+    for child in el.children() {
+        match child.value() {
+            Node::Text(t) => buf.push_str(t),
+            Node::Element(e) => {
+                let Some(child_el) = ElementRef::wrap(child) else {
+                    continue;
+                };
+                let hidden = e
+                    .classes()
+                    .any(|c| c.contains("screen-reader") || c == "sr-only");
+                if Some(child.id()) == skip || hidden || SKIPPED.contains(&e.name()) {
+                    continue;
+                }
+                if e.name() == "br" {
+                    buf.push(' ');
+                }
+                collect_text(&child_el, skip, buf);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(html: &str, label: &str) -> Vec<Article> {
+        let page = Url::parse("https://example.org/author/jane/").unwrap();
+        parse_html(html, Some(&page), label).0
+    }
+
+    #[test]
+    fn screen_reader_more_links_give_title_link_and_date() {
+        let html = r#"<main><article class="post">
+            <h2 class="entry-title"><a href="/2026/02/one-title/">One title</a></h2>
+            <time datetime="2026-02-19T10:30:00-05:00">Feb 19</time>
+            <div class="entry-content"><p>First paragraph.</p><h2>Sub</h2><p>Second. <a class="more-link" href="/2026/02/one-title/"><span class="screen-reader-text">One title</span> Read More »</a></p></div>
+            <div class="sharedaddy"><p>Share this</p></div>
+        </article></main>"#;
+        let a = &parse(html, DEFAULT_LABEL)[0];
+        assert_eq!(a.title, "One title");
+        assert_eq!(
+            a.permalink.as_deref(),
+            Some("https://example.org/2026/02/one-title/")
+        );
+        assert_eq!(a.key, "one-title");
+        assert_eq!(a.date.unwrap().to_rfc3339(), "2026-02-19T15:30:00+00:00");
+        assert_eq!(
+            a.body,
+            vec![
+                Block::Paragraph("First paragraph.".into()),
+                Block::Heading("Sub".into()),
+                Block::Paragraph("Second.".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_containers_without_article_elements() {
+        let html = r#"<div id="list">
+            <div class="item"><h3>Alpha</h3><p>Alpha text.</p><a href="https://example.org/alpha">Continue reading →</a></div>
+            <div class="item"><h3>Beta</h3><p>Beta text.</p><a href="https://example.org/beta">Continue reading →</a></div>
+        </div>"#;
+        let articles = parse(html, "Continue reading");
+        let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Alpha", "Beta"]);
+        assert_eq!(
+            articles[1].body,
+            vec![Block::Paragraph("Beta text.".into())]
+        );
+        assert_eq!(articles[1].date, None);
+    }
+
+    #[test]
+    fn figures_split_caption_and_credit() {
+        let html = r#"<article><h2><a href="/x">X</a></h2>
+            <figure><img src="a.jpg" alt=""><figcaption>Cars look good. <span class="credit">Credit: Jo</span></figcaption></figure>
+            <figure><figcaption>Rocket. Credit: ESA</figcaption></figure>
+            <p><a href="/x">Read More »</a></p></article>"#;
+        let a = &parse(html, DEFAULT_LABEL)[0];
+        assert_eq!(
+            a.body,
+            vec![
+                Block::Figure {
+                    caption: Some("Cars look good.".into()),
+                    credit: Some("Jo".into())
+                },
+                Block::Figure {
+                    caption: Some("Rocket.".into()),
+                    credit: Some("ESA".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn no_more_links_is_a_warning_not_a_panic() {
+        for html in [
+            "",
+            "<p>hello",
+            "<html><body><div><a href=x>Home</a>",
+            "<<<>>>&&&",
+        ] {
+            let (articles, diags) = parse_html(html, None, DEFAULT_LABEL);
+            assert!(articles.is_empty() && diags.len() == 1, "{html}");
+        }
+    }
+
+    #[test]
+    fn dates_in_the_shapes_pages_use() {
+        assert!(parse_date("2026-02-19T10:30:00Z").is_some());
+        assert!(parse_date("2026-02-19T10:30:00+01:00").is_some());
+        assert!(parse_date("2026-02-19T10:30:00").is_some());
+        assert!(parse_date("2026-02-19").is_some());
+        assert!(parse_date("February 19").is_none());
+    }
+}
