@@ -95,6 +95,9 @@ struct BuildArgs {
     /// Replace invalid UTF-8 with U+FFFD instead of failing
     #[arg(long)]
     lossy: bool,
+    /// More-link text of the HTML listings named here [default: "Read More"]
+    #[arg(long, value_name = "TEXT")]
+    label: Option<String>,
     /// Queue WebSub pings but do not send them
     #[arg(long)]
     no_publish: bool,
@@ -113,6 +116,9 @@ struct ExplainArgs {
     /// Replace invalid UTF-8 with U+FFFD instead of failing
     #[arg(long)]
     lossy: bool,
+    /// More-link text of the HTML listings named here [default: "Read More"]
+    #[arg(long, value_name = "TEXT")]
+    label: Option<String>,
     #[command(flatten)]
     config: ConfigArgs,
 }
@@ -175,7 +181,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             config.check().map_err(|e| UsageError(format!("{e:#}")))?;
             let request = Request {
-                inputs: args.inputs.into_iter().map(Input::Plain).collect(),
+                inputs: args
+                    .inputs
+                    .into_iter()
+                    .map(|i| Input::from_arg(i, args.label.clone()))
+                    .collect(),
                 encoding: encoding(args.lossy),
                 now: clock(args.now)?,
                 lock_timeout: Duration::from_secs(args.lock_timeout),
@@ -202,7 +212,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Explain(args) => {
             let config = load_config(&args.config)?;
-            let inputs: Vec<Input> = args.inputs.into_iter().map(Input::Plain).collect();
+            let inputs: Vec<Input> = args
+                .inputs
+                .into_iter()
+                .map(|i| Input::from_arg(i, args.label.clone()))
+                .collect();
             build::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
         }
         Command::Status(args) => {

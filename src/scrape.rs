@@ -72,7 +72,7 @@ pub fn parse_html(
     let doc = Html::parse_document(html);
     let base = base_url(&doc, page_url);
     let links: Vec<ElementRef> = select(&doc.root_element(), "a")
-        .filter(|a| is_more_link(a, label))
+        .filter(|a| is_more_link(a, label) && !in_chrome(a))
         .collect();
     let mut diagnostics = Vec::new();
     if links.is_empty() {
@@ -241,10 +241,7 @@ impl<'a> Excerpt<'a> {
         let named = select(&boxed, "[class]")
             .find(|e| classes(e).any(|c| c.contains("name")))
             .map(|e| text(&e));
-        let name = photo
-            .map(clean_line)
-            .or(named)
-            .filter(|n| !n.is_empty())?;
+        let name = photo.map(clean_line).or(named).filter(|n| !n.is_empty())?;
         let bio = select(&boxed, "p")
             .map(|p| text(&p))
             .find(|t| !t.is_empty() && *t != name);
@@ -473,6 +470,17 @@ fn is_chrome(el: &ElementRef) -> bool {
     let role = el.value().attr("role").unwrap_or("");
     classes(el).any(|c| CHROME.iter().any(|x| c.contains(x)))
         || matches!(role, "navigation" | "complementary")
+}
+
+/// Inside navigation, a sidebar, a footer, pagination, a widget: a
+/// "Read More" there is not an excerpt's.
+fn in_chrome(el: &ElementRef) -> bool {
+    el.ancestors().filter_map(ElementRef::wrap).any(|a| {
+        let name = a.value().name();
+        let page = matches!(name, "article" | "body" | "html" | "main");
+        let chrome_class = !page && is_chrome(&a) && !classes(&a).any(|c| c.contains("author"));
+        matches!(name, "nav" | "aside" | "footer" | "form") || chrome_class
+    })
 }
 
 fn has_block_children(el: &ElementRef) -> bool {

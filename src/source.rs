@@ -54,6 +54,23 @@ pub enum Kind {
 }
 
 impl Input {
+    /// A command-line input, with the more-link label given there.
+    pub fn from_arg(arg: String, label: Option<String>) -> Input {
+        match label {
+            None => Input::Plain(arg),
+            Some(label) if is_url(&arg) => Input::Table(InputTable {
+                url: Some(arg),
+                path: None,
+                label: Some(label),
+            }),
+            Some(label) => Input::Table(InputTable {
+                url: None,
+                path: Some(arg.into()),
+                label: Some(label),
+            }),
+        }
+    }
+
     /// Makes relative paths relative to `root` (the config's directory).
     pub fn rooted(&self, root: &Path) -> Input {
         match self {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::hub::{MockHub, Reply, refused_addr};
+use common::server::{MockServer, Reply, refused_addr};
 use common::{readmore, root, sample, stderr};
 
 const BASE: &str = "https://feeds.example.org/rm/";
@@ -48,7 +48,7 @@ fn sample_topics() -> HashSet<String> {
 
 #[test]
 fn one_exact_ping_per_changed_feed_and_hub() {
-    let (one, two) = (MockHub::start(Vec::new()), MockHub::start(Vec::new()));
+    let (one, two) = (MockServer::start(Vec::new()), MockServer::start(Vec::new()));
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &[one.url(), two.url()], "");
     let out = build(dir.path(), &sample(), T1, &[]);
@@ -105,7 +105,7 @@ fn one_exact_ping_per_changed_feed_and_hub() {
 
 #[test]
 fn feeds_advertise_their_hubs_and_self() {
-    let hub = MockHub::start(Vec::new());
+    let hub = MockServer::start(Vec::new());
     let dir = tempfile::tempdir().unwrap();
     setup(
         dir.path(),
@@ -134,7 +134,7 @@ fn feeds_advertise_their_hubs_and_self() {
 
 #[test]
 fn a_failed_ping_is_retried_in_the_same_run() {
-    let hub = MockHub::start(vec![Reply::Status(500, Vec::new())]);
+    let hub = MockServer::start(vec![Reply::Status(500, Vec::new())]);
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &[hub.url()], "");
     let out = build(dir.path(), &sample(), T1, &[]);
@@ -181,7 +181,7 @@ fn a_hub_down_in_one_run_gets_the_ping_in_the_next() {
         "{text}"
     );
 
-    let hub = MockHub::on(std::net::TcpListener::bind(addr).unwrap(), Vec::new());
+    let hub = MockServer::on(std::net::TcpListener::bind(addr).unwrap(), Vec::new());
     std::thread::sleep(Duration::from_millis(1500)); // past the backoff
     let out = build(dir.path(), &sample(), T2, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -200,7 +200,7 @@ fn a_hub_down_in_one_run_gets_the_ping_in_the_next() {
 
 #[test]
 fn retry_after_is_honoured() {
-    let hub = MockHub::start(vec![Reply::Status(429, vec![("Retry-After", "2".into())])]);
+    let hub = MockServer::start(vec![Reply::Status(429, vec![("Retry-After", "2".into())])]);
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &[hub.url()], "[output]\nformats = [\"atom\"]\n");
     let out = build(dir.path(), &sample(), T1, &[]);
@@ -218,7 +218,7 @@ fn retry_after_is_honoured() {
 
 #[test]
 fn a_hub_that_never_answers_cannot_hold_the_run() {
-    let hub = MockHub::start(vec![Reply::Hang; 10]);
+    let hub = MockServer::start(vec![Reply::Hang; 10]);
     let dir = tempfile::tempdir().unwrap();
     setup(
         dir.path(),
@@ -250,7 +250,7 @@ fn a_hub_that_never_answers_cannot_hold_the_run() {
 
 #[test]
 fn no_publish_queues_and_publish_sends() {
-    let hub = MockHub::start(Vec::new());
+    let hub = MockServer::start(Vec::new());
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &[hub.url()], "");
     let out = build(dir.path(), &sample(), T1, &["--no-publish"]);

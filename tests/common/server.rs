@@ -1,5 +1,6 @@
-//! A scripted WebSub hub on 127.0.0.1 that records every request: the
-//! tests' stand-in for Google's hub, Superfeedr or a self-hosted one.
+//! A scripted HTTP server on 127.0.0.1 that records every request: the
+//! tests' stand-in for a WebSub hub (Google's, Superfeedr, a self-hosted
+//! one) and for the sites readmore fetches listings from.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 pub enum Reply {
     /// A status code with extra headers.
     Status(u16, Vec<(&'static str, String)>),
+    /// A status code, headers and a body.
+    Body(u16, Vec<(&'static str, String)>, Vec<u8>),
     /// Accept the request and never answer.
     Hang,
 }
@@ -41,13 +44,13 @@ impl Request {
     }
 }
 
-pub struct MockHub {
+pub struct MockServer {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<Request>>>,
     script: Arc<Mutex<VecDeque<Reply>>>,
 }
 
-impl MockHub {
+impl MockServer {
     /// Starts a hub that answers with `script` in order, then 204.
     pub fn start(script: Vec<Reply>) -> Self {
         Self::on(TcpListener::bind("127.0.0.1:0").unwrap(), script)
@@ -136,14 +139,20 @@ fn answer(stream: TcpStream, requests: &Mutex<Vec<Request>>, script: &Mutex<VecD
     let mut stream = stream;
     match reply {
         Reply::Hang => std::thread::sleep(Duration::from_secs(60)),
-        Reply::Status(code, extra) => {
-            let mut response =
-                format!("HTTP/1.1 {code} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n");
-            for (name, value) in extra {
-                response.push_str(&format!("{name}: {value}\r\n"));
-            }
-            response.push_str("\r\n");
-            let _ = stream.write_all(response.as_bytes());
-        }
+        Reply::Status(code, extra) => respond(&mut stream, code, &extra, &[]),
+        Reply::Body(code, extra, body) => respond(&mut stream, code, &extra, &body),
     }
+}
+
+fn respond(stream: &mut TcpStream, code: u16, headers: &[(&str, String)], body: &[u8]) {
+    let mut head = format!(
+        "HTTP/1.1 {code} Scripted\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
 }
