@@ -242,7 +242,7 @@ fn html_pages_give_permalinks_and_dates() {
     );
     let rss = fs::read_to_string(dir.path().join("feeds/space.rss")).unwrap();
     assert!(
-        rss.contains(&format!("<guid isPermaLink=\"true\">{permalink}</guid>")),
+        rss.contains(&format!("<guid>{permalink}</guid>")), // isPermaLink="true" is the default
         "{rss}"
     );
     let space = atom(dir.path(), "space.atom");
