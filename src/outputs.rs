@@ -43,6 +43,18 @@ pub struct Rendered {
     pub topic: Option<String>,
 }
 
+impl Rendered {
+    /// A rendered file that is not a feed (no WebSub topic).
+    fn file(path: PathBuf, signature: String, bytes: Vec<u8>) -> Self {
+        Self {
+            path,
+            signature,
+            bytes,
+            topic: None,
+        }
+    }
+}
+
 /// The feeds of a run: "all", then every section with members, each with the
 /// newest `retention.items` articles published within `retention.days`.
 pub fn plan<'a>(
@@ -170,12 +182,8 @@ impl<'a> Renderer<'a> {
         if self.config.output.index {
             let path = self.config.output.dir.join("index.html");
             if let Some(signature) = self.stale(&path, &("index", &key))? {
-                self.rendered.push(Rendered {
-                    path,
-                    signature,
-                    bytes: page::index(&site),
-                    topic: None,
-                });
+                self.rendered
+                    .push(Rendered::file(path, signature, page::index(&site)));
             }
         }
         if self.config.output.opml {
@@ -187,12 +195,7 @@ impl<'a> Renderer<'a> {
                 &("opml", self.config.output.opml_format, &names, newest),
             )? {
                 let bytes = opml::render(&site, self.config.output.opml_format)?;
-                self.rendered.push(Rendered {
-                    path,
-                    signature,
-                    bytes,
-                    topic: None,
-                });
+                self.rendered.push(Rendered::file(path, signature, bytes));
             }
         }
         Ok(())
@@ -210,12 +213,7 @@ impl<'a> Renderer<'a> {
             let section = self.classifier.section(&member.section);
             let dates = dates(member)?;
             let bytes = page::article(&site, self.article(&member.key)?, &section, dates);
-            self.rendered.push(Rendered {
-                path,
-                signature,
-                bytes,
-                topic: None,
-            });
+            self.rendered.push(Rendered::file(path, signature, bytes));
         }
         Ok(())
     }
