@@ -612,6 +612,50 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_markup_never_panics() {
+        let pieces = [
+            "<article>",
+            "</article>",
+            "<h2>",
+            "</h2>",
+            "<a href=\"/x\">",
+            "<a href=\"%%\">",
+            "</a>",
+            "Read More »",
+            "<p>",
+            "</p>",
+            "<figure><figcaption>",
+            "Credit: ",
+            "<time datetime=\"2026-13-45\">",
+            "<nav>",
+            "</div>",
+            "<span class=\"screen-reader-text\">",
+            "Title",
+            "“",
+            "\u{0}",
+            "<div class=\"author-bio\">",
+            "<img alt=\"Photo of \">",
+            "<base href=\"::\">",
+            "&amp;",
+            "<<",
+            ">",
+        ];
+        let mut seed = 0x853C_49E6_748F_EA9Bu64;
+        for _ in 0..1500 {
+            let mut html = String::new();
+            for _ in 0..(seed % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                html.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let page = Url::parse("https://example.org/a/").unwrap();
+            parse_html(&html, Some(&page), DEFAULT_LABEL);
+            parse_html(&html, None, "Continue reading");
+        }
+    }
+
+    #[test]
     fn dates_in_the_shapes_pages_use() {
         assert!(parse_date("2026-02-19T10:30:00Z").is_some());
         assert!(parse_date("2026-02-19T10:30:00+01:00").is_some());

@@ -379,3 +379,38 @@ fn the_same_page_as_text_and_as_html_agrees() {
             .all(|a| a.permalink.is_some() && a.date.is_some())
     );
 }
+
+#[test]
+fn hosts_are_fetched_concurrently_each_one_request_at_a_time() {
+    let (one, two) = (
+        MockServer::start(vec![Reply::Hang, Reply::Hang]),
+        MockServer::start(vec![Reply::Hang]),
+    );
+    let urls = [
+        format!("http://{}/a", one.addr),
+        format!("http://{}/b", one.addr),
+        format!("http://{}/c", two.addr),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("readmore.toml"), "[fetch]\ntimeout = 1\n").unwrap();
+    let start = std::time::Instant::now();
+    let out = build(dir.path(), &[&urls[0], &urls[1], &urls[2]], T1);
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let first_host = one.requests();
+    assert_eq!(first_host.len(), 2);
+    let gap = first_host[1].at - first_host[0].at;
+    assert!(
+        gap >= std::time::Duration::from_millis(900),
+        "one request at a time per host: {gap:?}"
+    );
+    let other = two.requests()[0].at - first_host[0].at;
+    assert!(
+        other < std::time::Duration::from_millis(500),
+        "the other host in parallel: {other:?}"
+    );
+    assert!(
+        took < std::time::Duration::from_millis(2900),
+        "two rounds of timeouts, not three: {took:?}"
+    );
+}
