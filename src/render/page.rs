@@ -101,7 +101,7 @@ pub fn article(
                     @if let Some(dek) = &article.dek { p.dek { (dek) } }
                     p.meta {
                         @if let Some(author) = &article.author { "By " (author.name) " · " }
-                        (section.title) " · first seen " (time(published))
+                        (section.title) " · published " (time(published))
                         @if updated != published { " · updated " (time(updated)) }
                     }
                     (PreEscaped(blocks(&article.body)))
