@@ -271,6 +271,20 @@ impl<R: BufRead> Parser<R> {
         lines: Vec<Line>,
         boundary_title: Option<&str>,
     ) -> Option<(String, String, Vec<Line>)> {
+        let mut lines = lines;
+        // A page header of another shape ("Category: Space", a bare section
+        // name) stands above the first slug and title: not article text.
+        if let [header, slug, title, ..] = lines.as_slice() {
+            let below = is_slug_line(&slug.text) && !is_slug_line(&title.text);
+            if !is_slug_line(&header.text) && below && slug_key(&slug.text) == slug_key(&title.text)
+            {
+                let header = lines.remove(0);
+                self.diagnostics.push(Diagnostic::note(
+                    header.no,
+                    format!("page header {:?} skipped", header.text),
+                ));
+            }
+        }
         let mut lines = lines.into_iter();
         let first = lines.next()?;
         if !is_slug_line(&first.text) {
@@ -652,6 +666,28 @@ mod tests {
         );
         assert_eq!(articles[0].body, vec![Block::Paragraph("Body.".into())]);
         assert_eq!(articles[1].author.as_ref().unwrap().name, "Page Owner");
+    }
+
+    #[test]
+    fn a_category_page_header_is_not_an_article() {
+        for header in ["Category: Space", "Space", "Section name: Space"] {
+            let input = format!(
+                "{header}\n\nnasa-flies\n\nNASA flies\n\nIt flew.\n\nNASA flies Read More »\n"
+            );
+            let (articles, diags) = parse(&input);
+            assert_eq!(articles.len(), 1, "{header}");
+            assert_eq!(
+                (articles[0].key.as_str(), articles[0].title.as_str()),
+                ("nasa-flies", "NASA flies")
+            );
+            assert_eq!(articles[0].body, vec![Block::Paragraph("It flew.".into())]);
+            assert!(
+                diags
+                    .iter()
+                    .any(|d| d.line == 1 && d.message.contains("page header")),
+                "{diags:?}"
+            );
+        }
     }
 
     #[test]
