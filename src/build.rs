@@ -191,14 +191,12 @@ fn run(
     let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
     let pruned = store::prune(&tx, cutoff, &shown)?;
     summary.pruned = pruned.len();
-    for (url, etag, modified) in &reading.validators {
-        store::set_validators(
-            &tx,
-            url,
-            etag.as_deref(),
-            modified.as_deref(),
-            websub::unix_now(),
-        )?;
+    for page in &reading.pages {
+        let (etag, modified) = (page.etag.as_deref(), page.last_modified.as_deref());
+        store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
+    }
+    for url in &reading.unchanged {
+        store::source_unchanged(&tx, url, now)?;
     }
     tx.commit().context("cannot commit to the store")?;
 

@@ -39,9 +39,17 @@ pub struct Reading {
     pub unchanged: Vec<String>,
     /// Sources that gave nothing, and why.
     pub failed: Vec<(String, String)>,
-    /// Validators (`ETag`, `Last-Modified`) of the pages parsed, by URL, to
-    /// keep once the run is committed.
-    pub validators: Vec<(String, Option<String>, Option<String>)>,
+    /// The URL pages parsed, to remember once the run is committed.
+    pub pages: Vec<ParsedPage>,
+}
+
+/// A page fetched and parsed: what conditional GET and a later `304` need.
+pub struct ParsedPage {
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Keys of the articles on it.
+    pub keys: Vec<String>,
 }
 
 /// Reads `inputs` (the config's sources when empty). With a store, URL
@@ -82,9 +90,14 @@ pub fn read(
                         label,
                         encoding,
                     )?;
-                    reading
-                        .validators
-                        .push((url.to_string(), page.etag, page.last_modified));
+                    let keys = parsed.0.iter().map(|a| a.key.clone()).collect();
+                    let (etag, last_modified) = (page.etag, page.last_modified);
+                    reading.pages.push(ParsedPage {
+                        url: url.to_string(),
+                        etag,
+                        last_modified,
+                        keys,
+                    });
                     parsed
                 }
                 Fetched::NotModified => {

@@ -18,7 +18,8 @@
 //! - `meta`: digests of the classification rules and render settings.
 //! - `runs`: one row per build: clock, counts, outcome.
 //! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
-//!   page parsed, for conditional GET.
+//!   page parsed, for conditional GET, and the keys of its articles, which
+//!   a `304 Not Modified` marks as seen again.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
 //!
@@ -100,7 +101,8 @@ const MIGRATIONS: &[&str] = &[
         url           TEXT PRIMARY KEY,
         etag          TEXT,
         last_modified TEXT,
-        checked       INTEGER NOT NULL
+        checked       INTEGER NOT NULL,
+        keys          TEXT NOT NULL DEFAULT '[]'
     ) WITHOUT ROWID;
 ",
 ];
@@ -594,17 +596,37 @@ pub fn validators(conn: &Connection, url: &str) -> Result<(Option<String>, Optio
     Ok(row.unwrap_or((None, None)))
 }
 
-pub fn set_validators(
+/// Records the page parsed from `url`: its validators and its articles.
+pub fn set_source(
     conn: &Connection,
     url: &str,
     etag: Option<&str>,
     modified: Option<&str>,
+    keys: &[String],
     now: i64,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO sources (url, etag, last_modified, checked) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR REPLACE INTO sources (url, etag, last_modified, checked, keys) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![url, etag, modified, now])?;
+    .execute(params![url, etag, modified, now, serde_json::to_string(keys)?])?;
+    Ok(())
+}
+
+/// A `304` from `url`: its articles are still on the page, seen at `now`.
+pub fn source_unchanged(conn: &Connection, url: &str, now: i64) -> Result<()> {
+    let keys: Option<String> = conn
+        .query_row("SELECT keys FROM sources WHERE url = ?1", [url], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let keys: Vec<String> =
+        serde_json::from_str(keys.as_deref().unwrap_or("[]")).unwrap_or_default();
+    let mut touch = conn.prepare_cached("UPDATE articles SET last_seen = ?2 WHERE key = ?1")?;
+    for key in &keys {
+        touch.execute(params![key, now])?;
+    }
+    conn.prepare_cached("UPDATE sources SET checked = ?2 WHERE url = ?1")?
+        .execute(params![url, now])?;
     Ok(())
 }
 

@@ -77,6 +77,17 @@ fn a_text_page_over_http_then_304_with_its_etag() {
         before,
         "nothing re-parsed, nothing rewritten"
     );
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    let seen: i64 = db
+        .query_row("SELECT MIN(last_seen) FROM articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        seen,
+        T2.parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp(),
+        "a 304 still counts as seen"
+    );
     let requests = server.requests();
     assert_eq!(requests[0].header("if-none-match"), None);
     assert_eq!(requests[1].header("if-none-match"), Some("\"v1\""));
