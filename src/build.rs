@@ -309,6 +309,9 @@ pub fn explain(
     diag: &mut dyn Write,
 ) -> Result<()> {
     let reading = read::read(config, inputs, encoding, None, diag)?;
+    if let Some((name, why)) = reading.failed.first() {
+        bail!("cannot explain {name}: {why}");
+    }
     let classifier = Classifier::new(config);
     for f in &reading.found {
         let verdict = classifier.classify(&f.article);

@@ -105,7 +105,7 @@ pub fn read(
                     continue;
                 }
                 Fetched::Failed(why) => {
-                    writeln!(diag, "{name}: error: {why}; its articles stay in the feeds")?;
+                    writeln!(diag, "{name}: error: {why}")?;
                     reading.failed.push((name, why));
                     continue;
                 }
