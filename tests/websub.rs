@@ -161,6 +161,13 @@ fn a_hub_down_in_one_run_gets_the_ping_in_the_next() {
     let addr = refused_addr();
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &[format!("http://{addr}/hub")], "");
+    // One attempt in run 1 (no waiting), so the next try is at most ~1.2 s away.
+    let config = fs::read_to_string(dir.path().join("readmore.toml")).unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        config.replace("wait = 5", "wait = 0"),
+    )
+    .unwrap();
     let out = build(dir.path(), &sample(), T1, &["--lock-timeout", "5"]);
     assert_eq!(
         out.status.code(),
