@@ -26,11 +26,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 use serde::Serialize;
 
+use crate::article::Article;
 use crate::classify::Classifier;
 use crate::config::Config;
-use crate::outputs::{self, Rendered, Renderer};
+use crate::outputs::{self, Plan, Rendered, Renderer};
 use crate::parse::Encoding;
-use crate::read;
+use crate::read::{self, Reading};
 use crate::source::Input;
 use crate::store::{self, Incoming, Merged, Output, Run, Store};
 use crate::websub;
@@ -132,13 +133,12 @@ fn run(
         Some(store.conn()),
         diag,
     )?;
-    let found = &reading.found;
-    if found.is_empty() && reading.unchanged.is_empty() {
-        let failed: Vec<String> = reading
-            .failed
-            .iter()
-            .map(|(name, why)| format!("{name}: {why}"))
-            .collect();
+    let failed: Vec<String> = reading
+        .failed
+        .iter()
+        .map(|(name, why)| format!("{name}: {why}"))
+        .collect();
+    if reading.found.is_empty() && reading.unchanged.is_empty() {
         match failed.is_empty() {
             true => bail!("no articles found in the input; no feed was changed"),
             false => bail!(
@@ -147,43 +147,70 @@ fn run(
             ),
         }
     }
-    let classifier = Classifier::new(config);
-    let now = request.now.timestamp();
     let mut summary = Summary {
-        articles: found.len(),
+        articles: reading.found.len(),
         warnings: reading.warnings,
         sources_unchanged: reading.unchanged.len(),
-        sources_failed: reading
-            .failed
-            .iter()
-            .map(|(name, why)| format!("{name}: {why}"))
-            .collect(),
+        sources_failed: failed,
         store: store.path().to_path_buf(),
         ..Summary::default()
     };
+    let classifier = Classifier::new(config);
+    let history = record_history(
+        store,
+        config,
+        &classifier,
+        &reading,
+        request.now.timestamp(),
+        &mut summary,
+    )?;
+    write_outputs(store, config, &classifier, &history, &mut summary)?;
+    summary.outcome = if summary.written > 0 {
+        "updated"
+    } else {
+        "unchanged"
+    };
+    Ok(summary)
+}
 
-    // Step 1: the history, committed before any file changes.
+/// What step 1 decided, for step 2.
+struct History<'a> {
+    plans: Vec<Plan<'a>>,
+    /// Articles that are new, changed or moved: their pages are stale.
+    touched: Vec<String>,
+    /// Articles forgotten: their pages go.
+    pruned: Vec<String>,
+}
+
+/// Step 1: merges the run into the store, decides the feeds, prunes, and
+/// commits before any file changes.
+fn record_history<'a>(
+    store: &mut Store,
+    config: &Config,
+    classifier: &'a Classifier,
+    reading: &Reading,
+    now: i64,
+    summary: &mut Summary,
+) -> Result<History<'a>> {
     let tx = store.transaction()?;
-    let reclassified = reclassify(&tx, &classifier, config)?;
-    summary.reclassified = reclassified.len();
-    let sections: Vec<&str> = found
+    let mut touched = reclassify(&tx, classifier, config)?;
+    summary.reclassified = touched.len();
+    let section_of = |a: &Article| {
+        classifier.sections()[classifier.classify(a).section]
+            .id
+            .as_str()
+    };
+    let incoming: Vec<Incoming> = reading
+        .found
         .iter()
-        .map(|f| {
-            classifier.sections()[classifier.classify(&f.article).section]
-                .id
-                .as_str()
-        })
-        .collect();
-    let incoming: Vec<Incoming> = found
-        .iter()
-        .zip(&sections)
-        .map(|(f, section)| Incoming {
+        .map(|f| Incoming {
             article: &f.article,
-            section,
+            section: section_of(&f.article),
         })
         .collect();
     summary.merged = store::merge(&tx, &incoming, now)?;
-    let plans = outputs::plan(&tx, &classifier, config, now)?;
+    touched.extend(summary.merged.touched.iter().cloned());
+    let plans = outputs::plan(&tx, classifier, config, now)?;
     let shown: HashSet<&str> = plans
         .iter()
         .flat_map(|p| p.members.iter().map(|m| m.key.as_str()))
@@ -191,6 +218,7 @@ fn run(
     let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
     let pruned = store::prune(&tx, cutoff, &shown)?;
     summary.pruned = pruned.len();
+    summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
     for page in &reading.pages {
         let (etag, modified) = (page.etag.as_deref(), page.last_modified.as_deref());
         store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
@@ -199,23 +227,34 @@ fn run(
         store::source_unchanged(&tx, url, now)?;
     }
     tx.commit().context("cannot commit to the store")?;
+    Ok(History {
+        plans,
+        touched,
+        pruned,
+    })
+}
 
-    // Step 2: render what changed, write it, record it.
+/// Step 2: renders what changed, writes it, records it (and queues the
+/// WebSub pings) in one transaction.
+fn write_outputs(
+    store: &mut Store,
+    config: &Config,
+    classifier: &Classifier,
+    history: &History,
+    summary: &mut Summary,
+) -> Result<()> {
     let tx = store.transaction()?;
-    summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
-    let mut renderer = Renderer::new(&tx, config, &classifier);
-    renderer.feeds(&plans)?;
-    renderer.site(&plans)?;
+    let mut renderer = Renderer::new(&tx, config, classifier);
+    renderer.feeds(&history.plans)?;
+    renderer.site(&history.plans)?;
     let settings = renderer.settings().to_string();
     let all_pages = config.output.article_pages
         && store::meta(&tx, "pages")?.as_deref() != Some(settings.as_str());
     if config.output.article_pages {
-        let mut touched = summary.merged.touched.clone();
-        touched.extend(reclassified);
         let members = if all_pages {
             store::all_members(&tx)?
         } else {
-            store::members_by_key(&tx, &touched)?
+            store::members_by_key(&tx, &history.touched)?
         };
         renderer.pages(&members)?;
     }
@@ -223,21 +262,15 @@ fn run(
     let rendered = std::mem::take(&mut renderer.rendered);
     drop(renderer);
     for file in &rendered {
-        write(&tx, config, file, &mut summary)?;
+        write(&tx, config, file, summary)?;
     }
-    for key in &pruned {
+    for key in &history.pruned {
         remove_page(&tx, config, key)?;
     }
     if all_pages {
         store::set_meta(&tx, "pages", &settings)?;
     }
-    tx.commit().context("cannot commit to the store")?;
-    summary.outcome = if summary.written > 0 {
-        "updated"
-    } else {
-        "unchanged"
-    };
-    Ok(summary)
+    tx.commit().context("cannot commit to the store")
 }
 
 /// Writes one rendered file (if its bytes changed) and records it.
