@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Reads every Atom and RSS feed in the given directories with newsboat, a
+# real feed reader, and checks that it finds as many items as the feed has.
+# Usage: newsboat.sh DIR...
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+checked=0
+for dir in "$@"; do
+  for feed in "$dir"/*.atom "$dir"/*.rss; do
+    [ -e "$feed" ] || continue
+    want=$(grep -c -E '<entry>|<item>' "$feed")
+    echo "file://$(cd "$(dirname "$feed")" && pwd)/$(basename "$feed")" > "$work/urls"
+    rm -f "$work/cache.db"
+    got=$(HOME="$work" timeout 60 newsboat -u "$work/urls" -c "$work/cache.db" -C /dev/null -x reload print-unread \
+      | grep -o '^[0-9]*' || true)
+    if [ "$got" != "$want" ]; then
+      echo "$feed: newsboat read ${got:-no} items, the feed has $want"
+      exit 1
+    fi
+    checked=$((checked + 1))
+  done
+done
+echo "newsboat $(newsboat --version | head -1 | cut -d' ' -f2): $checked feeds read, every item found"
