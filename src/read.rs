@@ -82,14 +82,13 @@ pub fn read(
             Origin::Url(url) => match fetched.next().context("a fetch result per URL")? {
                 Fetched::Page(page) => {
                     let kind = source::kind_of(page.content_type.as_deref(), &page.body);
-                    let parsed = parse(
-                        &name,
-                        &page.body[..],
+                    let how = How {
                         kind,
-                        Some(&page.url),
+                        page_url: Some(&page.url),
+                        content_type: page.content_type.as_deref(),
                         label,
-                        encoding,
-                    )?;
+                    };
+                    let parsed = parse(&name, &page.body[..], &how, encoding)?;
                     let keys = parsed.0.iter().map(|a| a.key.clone()).collect();
                     let (etag, last_modified) = (page.etag, page.last_modified);
                     reading.pages.push(ParsedPage {
@@ -112,7 +111,13 @@ pub fn read(
             },
             _ => {
                 let (reader, kind) = source.open()?;
-                parse(&name, reader, kind, None, label, encoding)?
+                let how = How {
+                    kind,
+                    page_url: None,
+                    content_type: None,
+                    label,
+                };
+                parse(&name, reader, &how, encoding)?
             }
         };
         reading.warnings += report(&name, &diagnostics, diag)?;
@@ -164,15 +169,24 @@ fn fetch_urls(
 }
 
 /// Parses one source's bytes as what they are.
+/// How to read one source's bytes.
+struct How<'a> {
+    kind: Kind,
+    /// Where the page was fetched from: relative links resolve against it.
+    page_url: Option<&'a Url>,
+    /// The `Content-Type` it was served with, for its charset.
+    content_type: Option<&'a str>,
+    /// The more-link label of HTML listings.
+    label: &'a str,
+}
+
 fn parse(
     name: &str,
     mut reader: impl BufRead,
-    kind: Kind,
-    page_url: Option<&Url>,
-    label: &str,
+    how: &How,
     encoding: Encoding,
 ) -> Result<(Vec<Article>, Vec<Diagnostic>)> {
-    match kind {
+    match how.kind {
         Kind::Text => {
             let mut parser = Parser::new(reader, encoding);
             let mut articles = Vec::new();
@@ -189,10 +203,16 @@ fn parse(
             reader
                 .read_to_end(&mut bytes)
                 .with_context(|| format!("cannot read {name}"))?;
-            let html = match (String::from_utf8(bytes), encoding) {
-                (Ok(html), _) => html,
-                (Err(e), Encoding::Lossy) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                (Err(e), Encoding::Strict) => {
+            let declared =
+                source::html_charset(how.content_type, &bytes).filter(|e| *e != encoding_rs::UTF_8);
+            let html = match (declared, String::from_utf8(bytes), encoding) {
+                (Some(charset), Err(e), _) => charset.decode(e.as_bytes()).0.into_owned(),
+                (Some(charset), Ok(text), _) => charset.decode(text.as_bytes()).0.into_owned(),
+                (None, Ok(html), _) => html,
+                (None, Err(e), Encoding::Lossy) => {
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                }
+                (None, Err(e), Encoding::Strict) => {
                     let offset = e.utf8_error().valid_up_to();
                     let line = e.as_bytes()[..offset]
                         .iter()
@@ -204,7 +224,7 @@ fn parse(
                     );
                 }
             };
-            Ok(scrape::parse_html(&html, page_url, label))
+            Ok(scrape::parse_html(&html, how.page_url, how.label))
         }
     }
 }

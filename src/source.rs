@@ -162,6 +162,37 @@ pub fn kind_of(content_type: Option<&str>, body: &[u8]) -> Kind {
     }
 }
 
+/// The character encoding an HTML page declares: the `Content-Type`
+/// charset, else a `<meta charset>` (or `http-equiv`) in its first
+/// kilobyte. `None`: none declared (UTF-8 is assumed).
+pub fn html_charset(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Option<&'static encoding_rs::Encoding> {
+    let header = content_type.and_then(charset_label);
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let meta = head.split("<meta").skip(1).find_map(charset_label);
+    header
+        .or(meta)
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+}
+
+/// The value after `charset=` in `text`, quotes and spaces trimmed.
+fn charset_label(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find("charset")?;
+    let rest = lower[at + "charset".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let rest = rest.trim_start_matches(['"', '\'']);
+    let label: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
+    (!label.is_empty()).then_some(label)
+}
+
 fn is_url(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
@@ -260,6 +291,26 @@ mod tests {
         );
         assert_eq!(kind_of(Some("text/plain"), b"<html>"), Kind::Text);
         assert_eq!(kind_of(None, b"<html>"), Kind::Html);
+    }
+
+    #[test]
+    fn declared_charsets_are_found() {
+        let latin = Some("text/html; charset=ISO-8859-1");
+        assert_eq!(
+            html_charset(latin, b"").map(|e| e.name()),
+            Some("windows-1252")
+        );
+        let meta = b"<html><head><meta charset=\"windows-1251\"><title>x</title>";
+        assert_eq!(
+            html_charset(None, meta).map(|e| e.name()),
+            Some("windows-1251")
+        );
+        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=shift_jis\">";
+        assert_eq!(
+            html_charset(Some("text/html"), equiv).map(|e| e.name()),
+            Some("Shift_JIS")
+        );
+        assert_eq!(html_charset(None, b"<html><body>no charset</body>"), None);
     }
 
     #[test]

@@ -424,3 +424,33 @@ fn hosts_are_fetched_concurrently_each_one_request_at_a_time() {
     );
     assert!(took >= std::time::Duration::from_secs(2), "{took:?}");
 }
+
+#[test]
+fn pages_in_a_declared_legacy_charset_are_decoded() {
+    // "It’s café time" in Windows-1252: ’ is 0x92, é is 0xE9.
+    let title = b"It\x92s caf\xe9 time";
+    let mut html = b"<html><head><meta charset=\"windows-1252\"></head><body><article><h2><a href=\"https://example.org/cafe/\">".to_vec();
+    html.extend_from_slice(title);
+    html.extend_from_slice(b"</a></h2><p>Espresso \x96 strong.</p><a href=\"https://example.org/cafe/\">Read More \xbb</a></article></body></html>");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("cafe.html"), &html).unwrap();
+    let out = build(dir.path(), &["cafe.html"], T1);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let feed = atom(dir.path(), "all.atom");
+    assert_eq!(
+        feed.entries[0].title.as_ref().unwrap().content,
+        "It’s café time"
+    );
+
+    let server = MockServer::start(vec![page("text/html; charset=windows-1252", html, vec![])]);
+    let other = tempfile::tempdir().unwrap();
+    let out = build(other.path(), &[&format!("http://{}/", server.addr)], T1);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let body = atom(other.path(), "all.atom").entries[0]
+        .content
+        .clone()
+        .unwrap()
+        .body
+        .unwrap();
+    assert!(body.contains("Espresso – strong."), "{body}");
+}
