@@ -275,6 +275,13 @@ impl Config {
         }
         for rules in &self.section {
             check_section_id(&rules.id)?;
+            let blank = |t: &str| t.trim_end_matches('*').trim().is_empty();
+            if rules.terms.keys().any(|t| blank(t)) || rules.beats.iter().any(|b| blank(b)) {
+                bail!("section {:?}: terms and beats must not be empty", rules.id);
+            }
+            if rules.terms.values().any(|w| !w.is_finite()) {
+                bail!("section {:?}: term weights must be numbers", rules.id);
+            }
         }
         check_section_id(&self.classify.fallback)?;
         for hub in &self.websub.hubs {
@@ -500,6 +507,8 @@ mod tests {
             "[[section]]\nid = \"../x\"",
             "[site]\ntitel = \"typo\"",
             "state = \"feeds/../feeds/state.db\"",
+            "[[section]]\nid = \"x\"\nterms = { \"*\" = 1 }",
+            "[[section]]\nid = \"x\"\nbeats = [\" \"]",
         ] {
             let parsed = toml::from_str::<Config>(bad).map_err(anyhow::Error::from);
             assert!(parsed.and_then(|mut c| c.check()).is_err(), "{bad}");

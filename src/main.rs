@@ -1,3 +1,6 @@
+//! The `readmore` command: parse the arguments, run, print the error chain
+//! once, exit with the code the error kind documents.
+
 use std::process::ExitCode;
 
 use clap::Parser;
