@@ -193,7 +193,7 @@ fn record_history<'a>(
     summary: &mut Summary,
 ) -> Result<History<'a>> {
     let tx = store.transaction()?;
-    let mut touched = reclassify(&tx, classifier, config)?;
+    let mut touched = reclassify(&tx, classifier)?;
     summary.reclassified = touched.len();
     let section_of = |a: &Article| {
         classifier.sections()[classifier.classify(a).section]
@@ -316,9 +316,9 @@ fn remove_page(tx: &Transaction, config: &Config, key: &str) -> Result<()> {
 
 /// When the classification rules changed since the last run, sorts every
 /// stored article again; returns the keys of those that moved.
-fn reclassify(tx: &Transaction, classifier: &Classifier, config: &Config) -> Result<Vec<String>> {
-    let digest = config.rules_digest();
-    if store::meta(tx, "rules")?.as_deref() == Some(digest.as_str()) {
+fn reclassify(tx: &Transaction, classifier: &Classifier) -> Result<Vec<String>> {
+    let digest = classifier.rules_digest();
+    if store::meta(tx, "rules")?.as_deref() == Some(digest) {
         return Ok(Vec::new());
     }
     let mut moved = Vec::new();
@@ -329,7 +329,7 @@ fn reclassify(tx: &Transaction, classifier: &Classifier, config: &Config) -> Res
             moved.push(article.key);
         }
     }
-    store::set_meta(tx, "rules", &digest)?;
+    store::set_meta(tx, "rules", digest)?;
     Ok(moved)
 }
 

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::article::{Article, Block};
-use crate::config::{Config, SectionRules};
+use crate::config::{Config, SectionRules, digest};
 use crate::text::fold;
 
 /// Multiplier of a term found in the title.
@@ -60,6 +60,8 @@ pub struct Classifier {
     exact: Matcher,
     /// Beats, matched against the folded bio.
     beats: Matcher,
+    /// Digest of the rules and settings this classifier was built from.
+    digest: String,
 }
 
 struct Matcher {
@@ -120,6 +122,7 @@ impl Classifier {
             })
         });
         Self {
+            digest: digest(&(&rules, &config.classify)),
             sections,
             fallback,
             min_score: config.classify.min_score,
@@ -127,6 +130,11 @@ impl Classifier {
             exact: Matcher::new(exact),
             beats: Matcher::new(beats.collect()),
         }
+    }
+
+    /// A digest of everything that decides which section an article is in.
+    pub fn rules_digest(&self) -> &str {
+        &self.digest
     }
 
     pub fn sections(&self) -> &[Section] {

@@ -341,11 +341,6 @@ impl Config {
         sections
     }
 
-    /// A digest of everything that decides which section an article is in.
-    pub fn rules_digest(&self) -> String {
-        digest(&(&self.sections(), &self.classify))
-    }
-
     /// A digest of everything besides the articles that shapes the output
     /// files: site, links, retention, and readmore's own version.
     pub fn render_digest(&self) -> String {
@@ -398,7 +393,8 @@ fn lexical_absolute(path: &Path) -> PathBuf {
     out
 }
 
-fn digest(value: &impl Serialize) -> String {
+/// A digest of a serialisable value: what changes it changes the digest.
+pub fn digest(value: &impl Serialize) -> String {
     let json = serde_json::to_string(value).expect("config serialises");
     crate::store::digest(json.as_bytes())
 }

@@ -111,7 +111,7 @@ pub struct Renderer<'a> {
 impl<'a> Renderer<'a> {
     pub fn new(tx: &'a Transaction<'a>, config: &'a Config, classifier: &'a Classifier) -> Self {
         let settings = store::digest(
-            format!("{} {}", config.render_digest(), config.rules_digest()).as_bytes(),
+            format!("{} {}", config.render_digest(), classifier.rules_digest()).as_bytes(),
         );
         Self {
             tx,
