@@ -64,6 +64,8 @@ fn fill(config: &Config, n: usize, now: i64) {
             author: None,
             permalink: None,
             date: None,
+            updated: None,
+            categories: Vec::new(),
             lines: (0, 0),
         })
         .collect();

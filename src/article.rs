@@ -25,6 +25,15 @@ pub struct Article {
     /// When the article was published, when the page says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<DateTime<Utc>>,
+    /// When the article was last modified, when the page says so apart
+    /// from its published date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    /// The publisher's own categories for the article (category links,
+    /// `articleSection`, a feed item's `<category>`): evidence for the
+    /// classifier and the item's categories in the feeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
     /// First and last line of the excerpt in its source (1-based).
     #[serde(skip)]
     pub lines: (usize, usize),

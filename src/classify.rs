@@ -375,6 +375,8 @@ mod tests {
             }),
             permalink: None,
             date: None,
+            updated: None,
+            categories: Vec::new(),
             lines: (1, 1),
         }
     }

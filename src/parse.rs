@@ -261,6 +261,8 @@ impl<R: BufRead> Parser<R> {
             author,
             permalink: None,
             date: None,
+            updated: None,
+            categories: Vec::new(),
             lines: (first, last),
         })
     }

@@ -165,6 +165,8 @@ impl<'a> Excerpt<'a> {
             author,
             permalink,
             date: self.date(),
+            updated: None,
+            categories: Vec::new(),
             lines: (line, line),
         })
     }

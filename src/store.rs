@@ -724,6 +724,8 @@ mod tests {
             author: None,
             permalink: None,
             date: None,
+            updated: None,
+            categories: Vec::new(),
             lines: (1, 3),
         }
     }

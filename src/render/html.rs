@@ -65,6 +65,8 @@ mod tests {
             author: None,
             permalink: None,
             date: None,
+            updated: None,
+            categories: Vec::new(),
             lines: (1, 1),
         };
         assert_eq!(
