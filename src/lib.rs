@@ -11,6 +11,7 @@ pub mod article;
 pub mod build;
 pub mod classify;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod error;
