@@ -21,6 +21,7 @@ pub mod http;
 pub mod outputs;
 pub mod parse;
 pub mod read;
+pub mod redact;
 pub mod render;
 pub mod scrape;
 pub mod serve;

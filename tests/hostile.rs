@@ -9,7 +9,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{readmore, stderr};
+use common::server::{MockServer, Reply};
+use common::{NOW, readmore, sample, stderr};
 
 const T1: &str = "2026-02-20T12:00:00Z";
 const T2: &str = "2026-02-20T13:00:00Z";
@@ -135,4 +136,225 @@ fn a_stored_date_before_year_one_does_not_panic_later_builds() {
     ok(&build(dir.path(), &["page.html"], T2));
     let rss = fs::read(dir.path().join("feeds/all.rss")).unwrap();
     assert_eq!(feed_rs::parser::parse(&rss[..]).unwrap().entries.len(), 2);
+}
+
+/// Every byte under `dir` (outputs, store, WAL, lock), as lossy text.
+fn everything_under(dir: &Path) -> String {
+    let mut all = String::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.push_str(&everything_under(&path));
+        } else if path.file_name().is_some_and(|n| n != "readmore.toml") {
+            all.push_str(&String::from_utf8_lossy(&fs::read(&path).unwrap()));
+        }
+    }
+    all
+}
+
+fn html(body: String) -> Reply {
+    Reply::Body(
+        200,
+        vec![("Content-Type", "text/html".into())],
+        body.into_bytes(),
+    )
+}
+
+// A hub's user info is sent as basic auth but never published: not in the
+// feeds, not in the store, not in `status` or `status --json`.
+#[test]
+fn hub_credentials_are_never_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = MockServer::start(vec![Reply::Status(500, vec![])]);
+    let url = format!("http://hubuser:hubsecret@{}/hub", hub.addr);
+    fs::write(
+        dir.path().join("readmore.toml"),
+        format!("state = \"state.db\"\n[websub]\nhubs = [\"{url}\"]\nwait = 0\n"),
+    )
+    .unwrap();
+    let out = readmore(
+        dir.path(),
+        &["build", sample().to_str().unwrap(), "--now", NOW],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let mut shown = stderr(&out);
+    for args in [&["status"][..], &["status", "--json"]] {
+        let out = readmore(dir.path(), args, None);
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+        shown.push_str(&stderr(&out));
+    }
+    shown.push_str(&everything_under(dir.path()));
+    assert!(!shown.contains("hubsecret"), "credential leaked");
+    assert!(!shown.contains("hubuser"), "user name leaked");
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    let public = format!("http://{}/hub", hub.addr);
+    assert!(
+        atom.contains(&format!("href=\"{public}\" rel=\"hub\"")),
+        "{atom}"
+    );
+    // and the hub got them: the next publish authenticates
+    let out = readmore(dir.path(), &["publish"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let auth = hub
+        .requests()
+        .last()
+        .unwrap()
+        .header("authorization")
+        .map(str::to_string);
+    assert_eq!(auth.as_deref(), Some("Basic aHVidXNlcjpodWJzZWNyZXQ="));
+}
+
+/// Runs a build of one URL source; returns what it showed.
+fn build_url(dir: &Path, url: &str, now: &str) -> (Option<i32>, String) {
+    let out = readmore(
+        dir,
+        &[
+            "build",
+            "--now",
+            now,
+            "--state",
+            "state.db",
+            "--json",
+            "--base-url",
+            "https://feeds.example.org/rm/",
+            url,
+            "sample.txt",
+        ],
+        None,
+    );
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    (out.status.code(), shown)
+}
+
+// A source's user info is used to fetch it and never shown or stored:
+// not in diagnostics, the JSON summary, `runs.error`, `status`, the store's
+// `sources` table, nor in permalinks resolved against the page.
+#[test]
+fn source_credentials_are_redacted_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let page = "<html><body><article><h2><a href=\"/rover/\">Rover</a></h2>\
+                <p>A rover crossed the crater rim at dawn.</p>\
+                <a href=\"/rover/\">Read More »</a></article></body></html>";
+    let server = MockServer::start(vec![Reply::Status(500, vec![]), html(page.to_string())]);
+    let url = format!("http://srcuser:srcsecret@{}/page", server.addr);
+    let (code, mut shown) = build_url(dir.path(), &url, NOW);
+    assert_eq!(code, Some(5), "{shown}");
+    let public = format!("http://{}/page", server.addr);
+    assert!(
+        shown.contains(&format!("{public}: error: HTTP 500")),
+        "{shown}"
+    );
+    let (code, more) = build_url(dir.path(), &url, "2026-02-20T13:00:00Z");
+    assert_eq!(code, Some(0), "{more}");
+    shown.push_str(&more);
+    // a run where every source fails records its error in the store
+    let out = readmore(
+        dir.path(),
+        &["build", "--now", NOW, "--state", "state.db", &url],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    shown.push_str(&stderr(&out));
+    for args in [
+        &["status", "--state", "state.db"][..],
+        &["status", "--state", "state.db", "--json"],
+    ] {
+        let out = readmore(dir.path(), args, None);
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    shown.push_str(&everything_under(dir.path()));
+    assert!(!shown.contains("srcsecret"), "credential leaked");
+    assert!(!shown.contains("srcuser"), "user name leaked");
+    let auth = server.requests()[1]
+        .header("authorization")
+        .map(str::to_string);
+    assert_eq!(auth.as_deref(), Some("Basic c3JjdXNlcjpzcmNzZWNyZXQ="));
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    assert!(
+        atom.contains(&format!("http://{}/rover/", server.addr)),
+        "{atom}"
+    );
+}
+
+// User info that a redirect adds never reaches a permalink or a feed.
+#[test]
+fn user_info_added_by_a_redirect_is_never_published() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let page = "<html><body><article><h2><a href=\"rover/\">Rover</a></h2>\
+                <p>A rover crossed the crater rim at dawn.</p>\
+                <a href=\"rover/\">Read More »</a></article></body></html>";
+    let server = MockServer::start(Vec::new());
+    let target = format!("http://added:bysite@{}/moved/", server.addr);
+    server.script(vec![
+        Reply::Status(302, vec![("Location", target)]),
+        html(page.to_string()),
+    ]);
+    let (code, shown) = build_url(dir.path(), &format!("http://{}/page", server.addr), NOW);
+    assert_eq!(code, Some(0), "{shown}");
+    let all = format!("{shown}{}", everything_under(dir.path()));
+    assert!(!all.contains("bysite"), "redirect credential published");
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    assert!(
+        atom.contains(&format!("http://{}/moved/rover/", server.addr)),
+        "{atom}"
+    );
+}
+
+// `serve` advertises the hub without its user info in its `Link` headers.
+#[test]
+fn serve_links_the_hub_without_credentials() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[websub]\nhubs = [\"https://hubuser:hubsecret@hub.example.org/\"]\n",
+    )
+    .unwrap();
+    let out = readmore(
+        dir.path(),
+        &[
+            "build",
+            sample().to_str().unwrap(),
+            "--now",
+            NOW,
+            "--no-publish",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_readmore"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "HEAD /all.atom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = String::new();
+    stream.read_to_string(&mut head).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        head.contains("<https://hub.example.org/>; rel=\"hub\""),
+        "{head}"
+    );
+    assert!(!head.contains("hubsecret"), "{head}");
 }
