@@ -10,24 +10,10 @@ use std::path::Path;
 use std::process::Output;
 
 use common::server::{MockServer, Reply};
-use common::{NOW, readmore, sample, stderr};
+use common::{NOW, build_at as build, readmore, sample, serve, stderr};
 
 const T1: &str = "2026-02-20T12:00:00Z";
 const T2: &str = "2026-02-20T13:00:00Z";
-
-fn build(dir: &Path, inputs: &[&str], now: &str) -> Output {
-    let mut args = vec![
-        "build",
-        "--now",
-        now,
-        "--state",
-        "state.db",
-        "--base-url",
-        "https://feeds.example.org/rm/",
-    ];
-    args.extend_from_slice(inputs);
-    readmore(dir, &args, None)
-}
 
 fn ok(out: &Output) {
     assert!(
@@ -207,22 +193,7 @@ fn hub_credentials_are_never_published() {
 
 /// Runs a build of one URL source; returns what it showed.
 fn build_url(dir: &Path, url: &str, now: &str) -> (Option<i32>, String) {
-    let out = readmore(
-        dir,
-        &[
-            "build",
-            "--now",
-            now,
-            "--state",
-            "state.db",
-            "--json",
-            "--base-url",
-            "https://feeds.example.org/rm/",
-            url,
-            "sample.txt",
-        ],
-        None,
-    );
+    let out = build(dir, &["--json", url, "sample.txt"], now);
     let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     (out.status.code(), shown)
 }
@@ -306,7 +277,7 @@ fn user_info_added_by_a_redirect_is_never_published() {
 // `serve` advertises the hub without its user info in its `Link` headers.
 #[test]
 fn serve_links_the_hub_without_credentials() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("readmore.toml"),
@@ -325,24 +296,8 @@ fn serve_links_the_hub_without_credentials() {
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_readmore"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap();
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let served = serve(dir.path());
+    let mut stream = std::net::TcpStream::connect(&served.addr).unwrap();
     write!(
         stream,
         "HEAD /all.atom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -350,8 +305,6 @@ fn serve_links_the_hub_without_credentials() {
     .unwrap();
     let mut head = String::new();
     stream.read_to_string(&mut head).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(
         head.contains("<https://hub.example.org/>; rel=\"hub\""),
         "{head}"
