@@ -4,32 +4,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{NOW, readmore, sample};
+use common::{NOW, Served, readmore, sample, serve, serve_with};
 
 const HUB: &str = "https://hub.example.org/";
 
-struct Server {
-    child: Child,
-    addr: String,
-    /// What the server printed up to and including its "serving" line.
-    startup: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Builds the sample in `dir` (with `extra` build arguments) and serves
 /// `dir/feeds` on a free port.
-fn start_with(dir: &Path, extra: &[&str]) -> Server {
+fn start_with(dir: &Path, extra: &[&str]) -> Served {
     std::fs::write(
         dir.join("readmore.toml"),
         format!(
@@ -53,50 +39,16 @@ fn start_with(dir: &Path, extra: &[&str]) -> Server {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    spawn(dir, &["serve", "--addr", "127.0.0.1:0"])
+    serve(dir)
 }
 
-fn start(dir: &Path) -> Server {
+fn start(dir: &Path) -> Served {
     start_with(dir, &[])
-}
-
-/// Runs `readmore ARGS` in `dir` and waits for its "serving ... on
-/// http://ADDR/" line; the rest of its stderr is drained in the background.
-fn spawn(dir: &Path, args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut startup = String::new();
-    while !startup.contains("serving") {
-        assert!(
-            stderr.read_line(&mut startup).unwrap() > 0,
-            "server exited: {startup}"
-        );
-    }
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let addr = startup
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-    Server {
-        child,
-        addr,
-        startup,
-    }
 }
 
 /// A raw HTTP/1.1 exchange, so that paths reach the server unnormalised.
 fn raw(
-    server: &Server,
+    server: &Served,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
@@ -370,7 +322,7 @@ fn preview_serves_the_opml_a_feed_and_an_item_link() {
         ),
     )
     .unwrap();
-    let mut server = spawn(dir.path(), &["serve", "--build", "--addr", "127.0.0.1:0"]);
+    let mut server = serve_with(dir.path(), &["serve", "--build", "--addr", "127.0.0.1:0"]);
     let base = format!("http://{}", server.addr);
     assert!(!server.startup.contains("warning:"), "{}", server.startup);
 
