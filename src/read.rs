@@ -24,6 +24,7 @@ use crate::error::UsageError;
 use crate::feedsrc;
 use crate::fetch::{self, Fetched};
 use crate::parse::{Encoding, ParseError, Parser};
+use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
 use crate::store;
@@ -85,7 +86,7 @@ pub fn read(
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
         let (articles, diagnostics) = match &source.origin {
-            Origin::Url(url) => match fetched.next().context("a fetch result per URL")? {
+            Origin::Url(_) => match fetched.next().context("a fetch result per URL")? {
                 Fetched::Page(page) => {
                     let kind = source::kind_of(page.content_type.as_deref(), &page.body);
                     let how = How {
@@ -105,11 +106,12 @@ pub fn read(
                         }
                         None => parse(&name, &page.body[..], &how, encoding)?,
                     };
-                    let mut record = Some(url.to_string());
+                    let mut record = Some(name.clone());
                     if kind == Kind::Html && parsed.0.is_empty() {
                         let html = String::from_utf8_lossy(&page.body);
-                        if let Some(feed) = feedsrc::advertised_feed(&html, &page.url) {
-                            match discover(config, store, &feed)? {
+                        if let Some(url) = feedsrc::advertised_feed(&html, &page.url) {
+                            let feed = redact::strip(url.clone());
+                            match discover(config, store, &url)? {
                                 Discovered::Read(articles, mut diagnostics, recorded) => {
                                     let note = format!(
                                         "no excerpts on the page; read through the feed it advertises, {feed}"
@@ -210,7 +212,7 @@ fn fetch_urls(
     for source in sources {
         if let Origin::Url(url) = &source.origin {
             let (etag, last_modified) = match store {
-                Some(conn) => store::validators(conn, url.as_str())?,
+                Some(conn) => store::validators(conn, &source.name())?,
                 None => (None, None),
             };
             requests.push(fetch::Request {
@@ -236,8 +238,9 @@ enum Discovered {
 /// Fetches the feed a page advertises (conditionally, under its own URL)
 /// and reads it.
 fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<Discovered> {
+    let name = redact::strip(feed.clone()).to_string();
     let (etag, last_modified) = match store {
-        Some(conn) => store::validators(conn, feed.as_str())?,
+        Some(conn) => store::validators(conn, &name)?,
         None => (None, None),
     };
     let request = fetch::Request {
@@ -251,7 +254,7 @@ fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<D
             Ok((articles, diagnostics)) => {
                 let keys = articles.iter().map(|a| a.key.clone()).collect();
                 let recorded = ParsedPage {
-                    url: feed.to_string(),
+                    url: name,
                     etag: page.etag,
                     last_modified: page.last_modified,
                     keys,

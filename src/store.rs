@@ -38,6 +38,7 @@ use rusqlite::{
 use sha2::{Digest, Sha256};
 
 use crate::article::Article;
+use crate::clock;
 use crate::error::Busy;
 
 /// The schema this readmore writes.
@@ -367,7 +368,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
         match known {
             None => {
                 let date = match a.date {
-                    Some(date) => date.timestamp().min(now),
+                    Some(date) => clock::clamp_secs(date.timestamp().min(now)),
                     None => {
                         stamp -= 1;
                         stamp + 1

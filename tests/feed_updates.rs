@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::server::{MockServer, Reply};
-use common::{readmore, root, stderr};
+use common::{build_at, readmore, root, stderr};
 
 const T1: &str = "2026-02-20T12:00:00Z";
 const T2: &str = "2026-02-20T13:00:00Z";
@@ -19,20 +19,6 @@ const T4: &str = "2026-02-20T15:00:00Z";
 
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/feeds").join(name)
-}
-
-fn build(dir: &Path, inputs: &[&str], now: &str) -> Output {
-    let mut args = vec![
-        "build",
-        "--now",
-        now,
-        "--state",
-        "state.db",
-        "--base-url",
-        "https://feeds.example.org/rm/",
-    ];
-    args.extend_from_slice(inputs);
-    readmore(dir, &args, None)
 }
 
 fn ok(out: &Output) -> String {
@@ -64,7 +50,7 @@ fn an_edited_item_is_changed_once_a_vanished_one_stays_and_a_returning_id_is_the
     let original = fs::read_to_string(fixture("podcast.rss")).unwrap();
     fs::write(&feed, &original).unwrap();
     let path = feed.to_str().unwrap();
-    ok(&build(dir.path(), &[path], T1));
+    ok(&build_at(dir.path(), &[path], T1));
     let first = entries(dir.path());
     assert_eq!(first.len(), 2);
 
@@ -73,9 +59,9 @@ fn an_edited_item_is_changed_once_a_vanished_one_stays_and_a_returning_id_is_the
         "Every umbrella in town is gone, again.",
     );
     fs::write(&feed, &edited).unwrap();
-    let summary = ok(&build(dir.path(), &[path], T2));
+    let summary = ok(&build_at(dir.path(), &[path], T2));
     assert!(summary.contains("(0 new, 1 changed"), "{summary}");
-    let summary = ok(&build(dir.path(), &[path], T3));
+    let summary = ok(&build_at(dir.path(), &[path], T3));
     assert!(
         summary.contains("(0 new, 0 changed"),
         "reported once: {summary}"
@@ -89,7 +75,7 @@ fn an_edited_item_is_changed_once_a_vanished_one_stays_and_a_returning_id_is_the
         "https://staticontheline.example/episodes/40-lost-umbrellas",
     );
     fs::write(&feed, moved).unwrap();
-    let summary = ok(&build(dir.path(), &[path], T4));
+    let summary = ok(&build_at(dir.path(), &[path], T4));
     assert!(summary.contains("(0 new, 1 changed"), "{summary}");
     let last = entries(dir.path());
     assert_eq!(last.len(), 2, "the vanished item stays under retention");
@@ -124,14 +110,14 @@ fn a_feed_url_is_fetched_conditionally_and_its_failures_are_its_own() {
     ]);
     let url = format!("http://{}/feed/", server.addr);
     let dir = tempfile::tempdir().unwrap();
-    ok(&build(dir.path(), &[&url], T1));
+    ok(&build_at(dir.path(), &[&url], T1));
     assert_eq!(entries(dir.path()).len(), 2);
-    let summary = ok(&build(dir.path(), &[&url], T2));
+    let summary = ok(&build_at(dir.path(), &[&url], T2));
     assert!(summary.contains("1 sources not modified"), "{summary}");
     assert_eq!(server.requests()[1].header("if-none-match"), Some("\"f1\""));
 
     let text = fixture("podcast.rss");
-    let out = build(dir.path(), &[&url, text.to_str().unwrap()], T3);
+    let out = build_at(dir.path(), &[&url, text.to_str().unwrap()], T3);
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(&format!("{url}:1: error: not a readable feed")),
@@ -156,7 +142,7 @@ fn a_page_without_excerpts_is_read_through_its_advertised_feed() {
     ]);
     let url = format!("http://{}/", server.addr);
     let dir = tempfile::tempdir().unwrap();
-    let err = ok(&build(dir.path(), &[&url], T1));
+    let err = ok(&build_at(dir.path(), &[&url], T1));
     let note = format!(
         "{url}:1: note: no excerpts on the page; read through the feed it advertises, {url}feed.json"
     );
@@ -193,7 +179,7 @@ fn the_same_article_from_a_feed_and_a_page_is_one_article() {
     let listing = dir.path().join("listing.html");
     fs::write(&listing, html).unwrap();
     let feed = fixture("podcast.rss");
-    let err = ok(&build(
+    let err = ok(&build_at(
         dir.path(),
         &[feed.to_str().unwrap(), listing.to_str().unwrap()],
         T1,
@@ -226,7 +212,7 @@ fn two_feeds_of_one_site_share_their_items() {
     let (a, b) = (dir.path().join("site.xml"), dir.path().join("author.xml"));
     fs::write(&a, &site).unwrap();
     fs::write(&b, &author).unwrap();
-    let err = ok(&build(
+    let err = ok(&build_at(
         dir.path(),
         &[a.to_str().unwrap(), b.to_str().unwrap()],
         T1,

@@ -6,11 +6,10 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use common::{NOW, readmore, root, stderr};
+use common::{NOW, build_at, readmore, root, stderr};
 use readmore::article::{Article, Block};
 use readmore::feedsrc::{item_key, read_feed};
 use url::Url;
@@ -69,7 +68,7 @@ fn round_trip(name: &str, wants: &[Want]) {
     let dir = tempfile::tempdir().unwrap();
     let config = "[output]\nformats = [\"atom\", \"rss\", \"json\"]\n";
     fs::write(dir.path().join("readmore.toml"), config).unwrap();
-    let out = build(dir.path(), &[fixture(name).to_str().unwrap()], NOW);
+    let out = build_at(dir.path(), &[fixture(name).to_str().unwrap()], NOW);
     assert!(out.status.success(), "{name}: {}", stderr(&out));
     for ext in ["atom", "rss", "json"] {
         let bytes = fs::read(dir.path().join("feeds").join(format!("all.{ext}"))).unwrap();
@@ -85,20 +84,6 @@ fn round_trip(name: &str, wants: &[Want]) {
             assert_eq!(entry.published, Some(ts(w.published)), "{name} as {ext}");
         }
     }
-}
-
-fn build(dir: &Path, inputs: &[&str], now: &str) -> Output {
-    let mut args = vec![
-        "build",
-        "--now",
-        now,
-        "--state",
-        "state.db",
-        "--base-url",
-        "https://feeds.example.org/rm/",
-    ];
-    args.extend_from_slice(inputs);
-    readmore(dir, &args, None)
 }
 
 #[test]
@@ -462,7 +447,7 @@ fn a_utf16_feed_without_a_byte_order_mark_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.txt");
     fs::write(&path, &utf16).unwrap();
-    let out = build(dir.path(), &[path.to_str().unwrap()], NOW);
+    let out = build_at(dir.path(), &[path.to_str().unwrap()], NOW);
     assert!(
         out.status.success(),
         "by content, not by name: {}",
@@ -499,7 +484,7 @@ fn a_broken_feed_file_fails_with_its_name() {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item>",
     )
     .unwrap();
-    let out = build(dir.path(), &[path.to_str().unwrap()], NOW);
+    let out = build_at(dir.path(), &[path.to_str().unwrap()], NOW);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("broken.xml:1: not a readable feed"),
