@@ -33,6 +33,7 @@ use crate::config::Config;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
 use crate::read::{self, Reading};
+use crate::redact;
 use crate::source::Input;
 use crate::store::{self, Incoming, Merged, Run, Store};
 use crate::websub;
@@ -108,7 +109,7 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
         }
         Err(e) => {
             record.outcome = "failed".into();
-            record.error = Some(format!("{e:#}"));
+            record.error = Some(redact::text(&format!("{e:#}")).into_owned());
         }
     }
     let recorded = store

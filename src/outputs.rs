@@ -38,8 +38,10 @@ use serde::Serialize;
 
 use crate::article::Article;
 use crate::classify::{Classifier, Section};
+use crate::clock;
 use crate::config::Config;
 use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
+use crate::redact;
 use crate::render::{Format, opml, page};
 use crate::store::{self, Member, Output, Store};
 use crate::websub;
@@ -297,7 +299,7 @@ fn record(
             .map_or(r.staged, |o| o.digest != r.digest);
         if let Some(topic) = r.topic.as_deref().filter(|_| changed) {
             for hub in &config.websub.hubs {
-                store::queue_ping(&tx, topic, hub, websub::unix_now())?;
+                store::queue_ping(&tx, topic, &redact::url(hub), websub::unix_now())?;
             }
         }
         let output = Output {
@@ -455,7 +457,7 @@ impl<'a> Renderer<'a> {
                 let section = self.classifier.section(&member.section);
                 let article = store::article(self.conn, &member.key)?;
                 (
-                    page::article(&site, &article, &section, dates(member)?),
+                    page::article(&site, &article, &section, dates(member)),
                     None,
                 )
             }
@@ -482,7 +484,7 @@ impl<'a> Renderer<'a> {
         let newest = plan.members.first().map(|m| Newest {
             title: m.title.clone(),
             href: feed::newest_href(self.config, &m.key, &m.section, m.guid.as_deref()),
-            date: DateTime::from_timestamp(m.published, 0).unwrap_or_default(),
+            date: clock::date(m.published),
         });
         Listing {
             name: plan.name.to_string(),
@@ -501,7 +503,7 @@ impl<'a> Renderer<'a> {
         Ok(Entry::new(
             &self.articles[&member.key],
             &section,
-            dates(member)?,
+            dates(member),
             member.guid.as_deref(),
             self.config,
         ))
@@ -513,10 +515,8 @@ fn title(plan: &Plan) -> String {
         .map_or_else(|| "All articles".to_string(), |s| s.title.clone())
 }
 
-fn dates(member: &Member) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let date = |secs: i64| {
-        DateTime::from_timestamp(secs, 0)
-            .with_context(|| format!("stored date {secs} out of range"))
-    };
-    Ok((date(member.published)?, date(member.updated)?))
+/// A member's stored dates, clamped: a store written before dates were
+/// clamped on the way in must not break every later run.
+fn dates(member: &Member) -> (DateTime<Utc>, DateTime<Utc>) {
+    (clock::date(member.published), clock::date(member.updated))
 }

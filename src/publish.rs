@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::config::Config;
+use crate::redact;
 use crate::store::{self, Store};
 use crate::websub;
 
@@ -30,7 +31,7 @@ pub fn publish(config: &Config, all: bool, lock_timeout: Duration) -> Result<web
         for path in feeds {
             let topic = format!("{}{path}", config.site.base_url);
             for hub in &config.websub.hubs {
-                store::queue_ping(store.conn(), &topic, hub, now)?;
+                store::queue_ping(store.conn(), &topic, &redact::url(hub), now)?;
             }
         }
     }
