@@ -119,7 +119,7 @@ fn feed() -> Feed {
             Entry::new(a, section, (date, date), None, &c.config)
         })
         .collect();
-    Feed::new(feed::ALL, None, entries, &c.config).expect("a feed")
+    Feed::new(feed::ALL, None, entries, now(), &c.config)
 }
 
 #[divan::bench(args = [Format::Atom, Format::Rss, Format::Json])]
