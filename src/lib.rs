@@ -21,6 +21,7 @@ pub mod fetch;
 pub mod http;
 pub mod outputs;
 pub mod parse;
+pub mod preview;
 pub mod read;
 pub mod redact;
 pub mod render;
