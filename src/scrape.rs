@@ -173,12 +173,8 @@ impl<'a> Excerpt<'a> {
             })
         });
         let mut body = Vec::new();
-<<<<<<< HEAD
-        self.blocks(self.container, heading, dek.as_deref(), &mut body);
-        let categories = categories::of_excerpt(&self.container, permalink.as_deref());
-=======
         self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
->>>>>>> main
+        let categories = categories::of_excerpt(&self.container, permalink.as_deref());
         Some(Article {
             slug,
             key,
