@@ -26,11 +26,12 @@
 //!   when there is content too) and the **content**, reduced to readmore's
 //!   blocks by [`crate::sanitize`].
 //!
+//! A document feed-rs refuses is read again after [`xmlfix`]'s repairs,
+//! with a warning naming them.
+//!
 //! Whether bytes are a feed is decided by [`is_feed_type`] (the
 //! `Content-Type`) and [`looks_like_feed`] (the document's root), never by
 //! a file name. [`advertised_feed`] finds the feed an HTML page links to.
-
-use std::collections::HashMap;
 
 use feed_rs::model::{Entry, Feed, Link, Text};
 use url::Url;
@@ -40,6 +41,7 @@ use crate::diag::Diagnostic;
 use crate::sanitize::{has_markup, html_blocks, plain_text, text_blocks};
 use crate::store::digest;
 use crate::text::{clean_line, slug_key, truncate_words};
+use crate::xmlfix;
 
 /// Media types that are feeds whatever the document looks like.
 const FEED_TYPES: &[&str] = &[
@@ -128,34 +130,6 @@ fn utf16_to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(text.as_bytes().to_vec())
 }
 
-/// The document without its empty elements that carry nothing (`<x/>`
-/// with no attributes, `<x></x>`): feed-rs refuses some of them (an empty
-/// `media:description`), and real feeds have them. `None`: not well-formed.
-fn without_empty_elements(bytes: &[u8]) -> Option<Vec<u8>> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut writer = quick_xml::Writer::new(Vec::with_capacity(bytes.len()));
-    let mut pending = None;
-    loop {
-        let event = reader.read_event().ok()?;
-        match (&pending, &event) {
-            (Some(_), Event::End(_)) => {
-                pending = None;
-                continue;
-            }
-            (Some(_), _) => writer.write_event(pending.take()?).ok()?,
-            (None, _) => {}
-        }
-        match event {
-            Event::Eof => break,
-            Event::Empty(e) if e.attributes().next().is_none() => {}
-            Event::Start(e) if e.attributes().next().is_none() => pending = Some(Event::Start(e)),
-            other => writer.write_event(other).ok()?,
-        }
-    }
-    Some(writer.into_inner())
-}
-
 /// Reads a feed document. `base` (where it was fetched from, or
 /// `--page-url`) resolves relative links. `Err` is why it is not a feed.
 pub fn read_feed(
@@ -172,21 +146,45 @@ pub fn read_feed(
             .id_generator(|_, _, _| String::new())
             .build()
     };
-    let feed = match parser().parse(bytes) {
-        Ok(feed) => feed,
-        Err(e) => without_empty_elements(bytes)
-            .and_then(|cleaned| parser().parse(&cleaned[..]).ok())
-            .ok_or_else(|| format!("not a readable feed: {e}"))?,
+    let mut diagnostics = Vec::new();
+    let repaired;
+    let (feed, bytes) = match parser().parse(bytes) {
+        Ok(feed) => (feed, bytes),
+        Err(e) => {
+            let refused = format!("not a readable feed: {e}");
+            let (fixed, done) = xmlfix::repair(bytes).ok_or_else(|| refused.clone())?;
+            repaired = fixed;
+            let feed = parser().parse(&repaired[..]).map_err(|_| refused.clone())?;
+            let message = format!("{refused}; read after repairs: {}", done.join(", "));
+            diagnostics.push(Diagnostic::warning(1, message));
+            (feed, &repaired[..])
+        }
     };
     let text = String::from_utf8_lossy(bytes);
     let publisher = publisher(&feed, base);
-    let mut lines = Lines::new(&text);
+    let mut subjects = dc_subjects(&text);
+    if subjects.len() != feed.entries.len() {
+        subjects = Vec::new(); // items feed-rs skipped: no safe pairing
+    }
+    let mut subjects = subjects.into_iter();
+    let mut lines = Lines::new(&text, feed.entries.len());
     let mut articles = Vec::new();
-    let mut diagnostics = Vec::new();
     for entry in &feed.entries {
         let line = lines.of(entry);
+        let subjects = subjects.next().unwrap_or_default();
         match item(entry, &feed, &publisher, base, line) {
-            Some(article) => articles.push(article),
+            Some(mut article) => {
+                for subject in subjects {
+                    if !article
+                        .categories
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(&subject))
+                    {
+                        article.categories.push(subject);
+                    }
+                }
+                articles.push(article);
+            }
             None => diagnostics.push(Diagnostic::warning(
                 line,
                 "feed item with no title, text, link or id; skipped",
@@ -412,41 +410,132 @@ fn categories(entry: &Entry) -> Vec<String> {
     out
 }
 
-/// Finds each item's line in the document, for diagnostics and `explain`:
-/// where its id or link first appears after the previous item's.
+/// The Dublin Core namespace, whose `subject` feed-rs does not read.
+const DUBLIN_CORE: &[u8] = b"http://purl.org/dc/elements/1.1/";
+
+/// The `dc:subject`s of each item (`item` or `entry`), in document order.
+/// Empty when the document cannot be read this way.
+fn dc_subjects(text: &str) -> Vec<Vec<String>> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::NsReader::from_str(text);
+    let mut items: Vec<Vec<String>> = Vec::new();
+    let (mut depth, mut item_depth, mut subject) = (0usize, None, None::<String>);
+    loop {
+        let Ok((ns, event)) = reader.read_resolved_event() else {
+            return Vec::new();
+        };
+        let in_dc = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == DUBLIN_CORE);
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                let local = e.local_name();
+                if item_depth.is_none() && matches!(local.as_ref(), b"item" | b"entry") {
+                    item_depth = Some(depth);
+                    items.push(Vec::new());
+                } else if item_depth.is_some() && in_dc && local.as_ref() == b"subject" {
+                    subject = Some(String::new());
+                }
+            }
+            Event::End(_) => {
+                if let (Some(text), Some(item)) = (subject.take(), items.last_mut()) {
+                    let text = clean_line(&text);
+                    if !text.is_empty() {
+                        item.push(text);
+                    }
+                }
+                if item_depth == Some(depth) {
+                    item_depth = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) => {
+                if let (Some(buf), Ok(t)) = (subject.as_mut(), t.decode()) {
+                    buf.push_str(&t);
+                }
+            }
+            Event::CData(t) => {
+                if let (Some(buf), Ok(t)) = (subject.as_mut(), t.decode()) {
+                    buf.push_str(&t);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(buf) = subject.as_mut() {
+                    let entity = r.decode().unwrap_or_default();
+                    let c = r
+                        .resolve_char_ref()
+                        .ok()
+                        .flatten()
+                        .or(match entity.as_ref() {
+                            "amp" => Some('&'),
+                            "lt" => Some('<'),
+                            "gt" => Some('>'),
+                            "quot" => Some('"'),
+                            "apos" => Some('\''),
+                            _ => None,
+                        });
+                    buf.extend(c);
+                }
+            }
+            Event::Eof => return items,
+            _ => {}
+        }
+    }
+}
+
+/// Each item's line in the document, for diagnostics and `explain`: where
+/// its `<item>` or `<entry>` opens when the document has one such tag per
+/// item, else where its id or link first appears after the previous item's.
 struct Lines<'a> {
     text: &'a str,
+    /// Offsets of the item start tags, when they pair with the items.
+    starts: Option<std::vec::IntoIter<usize>>,
     from: usize,
-    /// Line numbers of byte offsets already counted.
-    counted: HashMap<usize, usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, items: usize) -> Self {
+        let starts: Vec<usize> = ["<item", "<entry"]
+            .iter()
+            .flat_map(|tag| text.match_indices(tag).map(|(at, _)| (at, tag.len())))
+            .filter(|&(at, len)| {
+                text[at + len..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_whitespace() || c == '>')
+            })
+            .map(|(at, _)| at)
+            .collect();
+        let mut starts = (starts.len() == items).then_some(starts);
+        if let Some(starts) = starts.as_mut() {
+            starts.sort_unstable();
+        }
         Self {
             text,
+            starts: starts.map(Vec::into_iter),
             from: 0,
-            counted: HashMap::new(),
         }
     }
 
     fn of(&mut self, entry: &Entry) -> usize {
+        let offset = match self.starts.as_mut() {
+            Some(starts) => starts.next(),
+            None => self.find(entry),
+        };
+        offset.map_or(1, |at| self.text[..at].matches('\n').count() + 1)
+    }
+
+    fn find(&mut self, entry: &Entry) -> Option<usize> {
         let needles = std::iter::once(entry.id.as_str())
             .chain(entry.links.iter().map(|l| l.href.as_str()))
             .filter(|n| n.len() > 3);
         let rest = &self.text[self.from..];
-        let Some(at) = needles.filter_map(|n| rest.find(n)).min() else {
-            return 1;
-        };
-        let offset = self.from + at;
+        let offset = self.from + needles.filter_map(|n| rest.find(n)).min()?;
         self.from = offset + 1;
         while !self.text.is_char_boundary(self.from) {
             self.from += 1;
         }
-        *self
-            .counted
-            .entry(offset)
-            .or_insert_with(|| self.text[..offset].matches('\n').count() + 1)
+        Some(offset)
     }
 }
 
@@ -528,6 +617,20 @@ mod tests {
         assert!(!looks_like_feed(b"<!DOCTYPE html><html><head>"));
         assert!(!looks_like_feed(b"{\"name\": \"not a feed\"}"));
         assert!(!looks_like_feed(b"Author name: Jane\n\nslug\n"));
+    }
+
+    #[test]
+    fn dublin_core_subjects_are_read_per_item() {
+        let rdf = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+            xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <channel><dc:subject>not an item's</dc:subject></channel>
+            <item><dc:subject>Wetter &amp; Klima</dc:subject><dc:subject><![CDATA[Küste]]></dc:subject></item>
+            <item><subject>no namespace, not Dublin Core</subject></item>
+            </rdf:RDF>"#;
+        assert_eq!(
+            dc_subjects(rdf),
+            vec![vec!["Wetter & Klima".to_string(), "Küste".into()], vec![]]
+        );
     }
 
     #[test]

@@ -33,3 +33,4 @@ pub mod store;
 pub mod text;
 pub mod websub;
 pub mod write;
+pub mod xmlfix;

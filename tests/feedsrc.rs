@@ -293,7 +293,7 @@ fn a_podcast_with_enclosures_and_a_minus_zero_zone() {
 
 #[test]
 fn rdf_items_dated_by_dc_date_behind_a_byte_order_mark() {
-    check(
+    let articles = check(
         "rdf.xml",
         None,
         "nachrichten.example",
@@ -318,6 +318,7 @@ fn rdf_items_dated_by_dc_date_behind_a_byte_order_mark() {
             ),
         ],
     );
+    assert_eq!(articles[1].categories, ["Wetter"], "dc:subject");
 }
 
 #[test]
@@ -492,4 +493,42 @@ fn a_broken_feed_file_fails_with_its_name() {
         stderr(&out)
     );
     assert!(!dir.path().join("feeds/all.atom").exists());
+}
+
+#[test]
+fn explain_shows_the_publisher_s_categories_steering_the_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = fixture("news-categories.rss");
+    let out = readmore(dir.path(), &["explain", feed.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let chess = format!(
+        "{}:33: Chess & Cards: The Club That Never Closes\n  categories: Games, Arts\n  section: culture",
+        feed.display()
+    );
+    assert!(text.contains(&chess), "{text}");
+    assert!(text.contains("\"Arts\" (category)"), "{text}");
+}
+
+#[test]
+fn a_malformed_feed_is_read_after_repairs_with_a_warning() {
+    // a bare '&' in a link, an HTML entity in a title, no version, cut off mid-item
+    let doc = "<?xml version=\"1.0\"?><rss><channel><title>t</title><link>https://a.example/</link>\
+        <item><title>Tea&nbsp;&amp; cake</title><link>https://a.example/1?a=1&b=2</link>\
+        <pubDate>Mon, 16 Feb 2026 10:00:00 GMT</pubDate></item>\
+        <item><title>Cut off</title><link>https://a.exa";
+    let (articles, diagnostics) = read_feed(doc.as_bytes(), None).unwrap();
+    assert_eq!(articles.len(), 1);
+    assert_eq!(articles[0].title, "Tea & cake");
+    assert_eq!(
+        articles[0].permalink.as_deref(),
+        Some("https://a.example/1?a=1&b=2")
+    );
+    let warning = &diagnostics[0].message;
+    assert!(
+        warning.contains("read after repairs")
+            && warning.contains("bare '&'")
+            && warning.contains("cut off"),
+        "{warning}"
+    );
 }
