@@ -33,6 +33,7 @@
 //! `Content-Type`) and [`looks_like_feed`] (the document's root), never by
 //! a file name. [`advertised_feed`] finds the feed an HTML page links to.
 
+use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link, Text};
 use url::Url;
 
@@ -162,19 +163,22 @@ pub fn read_feed(
     };
     let text = String::from_utf8_lossy(bytes);
     let publisher = publisher(&feed, base);
-    let mut subjects = dc_subjects(&text);
-    if subjects.len() != feed.entries.len() {
-        subjects = Vec::new(); // items feed-rs skipped: no safe pairing
+    let mut extras = item_extras(&text);
+    if extras.len() != feed.entries.len() {
+        extras = Vec::new(); // items feed-rs skipped: no safe pairing
     }
-    let mut subjects = subjects.into_iter();
+    let mut extras = extras.into_iter();
     let mut lines = Lines::new(&text, feed.entries.len());
     let mut articles = Vec::new();
     for entry in &feed.entries {
         let line = lines.of(entry);
-        let subjects = subjects.next().unwrap_or_default();
+        let extras = extras.next().unwrap_or_default();
         match item(entry, &feed, &publisher, base, line) {
             Some(mut article) => {
-                for subject in subjects {
+                if article.date.is_none() {
+                    article.date = extras.dates.iter().find_map(|d| lenient_date(d));
+                }
+                for subject in extras.subjects {
                     if !article
                         .categories
                         .iter()
@@ -413,14 +417,40 @@ fn categories(entry: &Entry) -> Vec<String> {
 /// The Dublin Core namespace, whose `subject` feed-rs does not read.
 const DUBLIN_CORE: &[u8] = b"http://purl.org/dc/elements/1.1/";
 
-/// The `dc:subject`s of each item (`item` or `entry`), in document order.
+/// Elements of an item whose text is a date, in order of preference.
+const DATE_ELEMENTS: &[&[u8]] = &[
+    b"pubDate",
+    b"published",
+    b"issued",
+    b"date",
+    b"created",
+    b"updated",
+    b"modified",
+];
+
+/// What feed-rs does not give of an item: its Dublin Core subjects, and
+/// the raw text of its date elements (for dates feed-rs cannot parse).
+#[derive(Debug, Default, PartialEq)]
+struct Extras {
+    subjects: Vec<String>,
+    dates: Vec<String>,
+}
+
+/// What is being gathered inside an item.
+enum Field {
+    Subject,
+    Date,
+}
+
+/// The [`Extras`] of each item (`item` or `entry`), in document order.
 /// Empty when the document cannot be read this way.
-fn dc_subjects(text: &str) -> Vec<Vec<String>> {
+fn item_extras(text: &str) -> Vec<Extras> {
     use quick_xml::events::Event;
     use quick_xml::name::ResolveResult;
     let mut reader = quick_xml::NsReader::from_str(text);
-    let mut items: Vec<Vec<String>> = Vec::new();
-    let (mut depth, mut item_depth, mut subject) = (0usize, None, None::<String>);
+    let mut items: Vec<Extras> = Vec::new();
+    let (mut depth, mut item_depth) = (0usize, None);
+    let mut field: Option<(Field, String)> = None;
     loop {
         let Ok((ns, event)) = reader.read_resolved_event() else {
             return Vec::new();
@@ -430,18 +460,25 @@ fn dc_subjects(text: &str) -> Vec<Vec<String>> {
             Event::Start(e) => {
                 depth += 1;
                 let local = e.local_name();
-                if item_depth.is_none() && matches!(local.as_ref(), b"item" | b"entry") {
+                let local = local.as_ref();
+                if item_depth.is_none() && matches!(local, b"item" | b"entry") {
                     item_depth = Some(depth);
-                    items.push(Vec::new());
-                } else if item_depth.is_some() && in_dc && local.as_ref() == b"subject" {
-                    subject = Some(String::new());
+                    items.push(Extras::default());
+                } else if item_depth.is_some_and(|d| depth == d + 1) {
+                    if in_dc && local == b"subject" {
+                        field = Some((Field::Subject, String::new()));
+                    } else if DATE_ELEMENTS.contains(&local) {
+                        field = Some((Field::Date, String::new()));
+                    }
                 }
             }
             Event::End(_) => {
-                if let (Some(text), Some(item)) = (subject.take(), items.last_mut()) {
+                if let (Some((kind, text)), Some(item)) = (field.take(), items.last_mut()) {
                     let text = clean_line(&text);
-                    if !text.is_empty() {
-                        item.push(text);
+                    match kind {
+                        _ if text.is_empty() => {}
+                        Field::Subject => item.subjects.push(text),
+                        Field::Date => item.dates.push(text),
                     }
                 }
                 if item_depth == Some(depth) {
@@ -450,17 +487,17 @@ fn dc_subjects(text: &str) -> Vec<Vec<String>> {
                 depth = depth.saturating_sub(1);
             }
             Event::Text(t) => {
-                if let (Some(buf), Ok(t)) = (subject.as_mut(), t.decode()) {
+                if let (Some((_, buf)), Ok(t)) = (field.as_mut(), t.decode()) {
                     buf.push_str(&t);
                 }
             }
             Event::CData(t) => {
-                if let (Some(buf), Ok(t)) = (subject.as_mut(), t.decode()) {
+                if let (Some((_, buf)), Ok(t)) = (field.as_mut(), t.decode()) {
                     buf.push_str(&t);
                 }
             }
             Event::GeneralRef(r) => {
-                if let Some(buf) = subject.as_mut() {
+                if let Some((_, buf)) = field.as_mut() {
                     let entity = r.decode().unwrap_or_default();
                     let c = r
                         .resolve_char_ref()
@@ -481,6 +518,106 @@ fn dc_subjects(text: &str) -> Vec<Vec<String>> {
             _ => {}
         }
     }
+}
+
+/// Time zone abbreviations real feeds put where RFC 822 wants an offset.
+const ZONES: &[(&str, &str)] = &[
+    ("GMT", "+0000"),
+    ("UTC", "+0000"),
+    ("UT", "+0000"),
+    ("Z", "+0000"),
+    ("EST", "-0500"),
+    ("EDT", "-0400"),
+    ("CST", "-0600"),
+    ("CDT", "-0500"),
+    ("MST", "-0700"),
+    ("MDT", "-0600"),
+    ("PST", "-0800"),
+    ("PDT", "-0700"),
+    ("CET", "+0100"),
+    ("CEST", "+0200"),
+    ("BST", "+0100"),
+    ("EET", "+0200"),
+    ("EEST", "+0300"),
+    ("MSK", "+0300"),
+    ("IST", "+0530"),
+    ("JST", "+0900"),
+    ("KST", "+0900"),
+    ("HKT", "+0800"),
+    ("SGT", "+0800"),
+    ("AEST", "+1000"),
+    ("AEDT", "+1100"),
+];
+
+/// A date feed-rs could not parse, read leniently: RFC 3339 or RFC 822
+/// with a day name or not, full month names, no seconds, a zone
+/// abbreviation instead of an offset; ISO dates without a zone are UTC.
+pub fn lenient_date(raw: &str) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let text = clean_line(raw);
+    if let Ok(d) = DateTime::parse_from_rfc3339(&text) {
+        return Some(d.to_utc());
+    }
+    // "Monday, 16 February 2026 10:00 EST" → "16 February 2026 10:00 -0500"
+    let text = match text.split_once(',') {
+        Some((day, rest)) if day.chars().all(char::is_alphabetic) => rest.trim().to_string(),
+        _ => text,
+    };
+    const MONTHS: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let mut words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| match MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+            true => &w[..3],
+            false => w,
+        })
+        .collect();
+    if let Some(last) = words.last_mut()
+        && let Some((_, offset)) = ZONES.iter().find(|(z, _)| last.eq_ignore_ascii_case(z))
+    {
+        *last = offset;
+    }
+    let text = words.join(" ");
+    let zoned = [
+        "%d %b %Y %H:%M:%S %z",
+        "%d %b %Y %H:%M %z",
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ];
+    if let Some(d) = zoned
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(&text, f).ok())
+    {
+        return Some(d.to_utc());
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%d %b %Y %H:%M:%S",
+    ];
+    naive
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .map(|d| d.and_utc())
 }
 
 /// Each item's line in the document, for diagnostics and `explain`: where
@@ -627,10 +764,29 @@ mod tests {
             <item><dc:subject>Wetter &amp; Klima</dc:subject><dc:subject><![CDATA[Küste]]></dc:subject></item>
             <item><subject>no namespace, not Dublin Core</subject></item>
             </rdf:RDF>"#;
-        assert_eq!(
-            dc_subjects(rdf),
-            vec![vec!["Wetter & Klima".to_string(), "Küste".into()], vec![]]
-        );
+        let extras = item_extras(rdf);
+        assert_eq!(extras.len(), 2);
+        assert_eq!(extras[0].subjects, ["Wetter & Klima", "Küste"]);
+        assert!(extras[1].subjects.is_empty());
+    }
+
+    #[test]
+    fn dates_feed_rs_refuses_are_read_leniently() {
+        let cases = [
+            ("16 Feb 2026 10:00 +0100", "2026-02-16T09:00:00Z"),
+            (
+                "Monday, 16 February 2026 10:00:00 EST",
+                "2026-02-16T15:00:00Z",
+            ),
+            ("Mon, 16 Feb 2026 10:00:00 CEST", "2026-02-16T08:00:00Z"),
+            ("2026-02-16 10:00:00", "2026-02-16T10:00:00Z"),
+            ("2026-02-16", "2026-02-16T00:00:00Z"),
+        ];
+        for (raw, want) in cases {
+            let want = DateTime::parse_from_rfc3339(want).unwrap().to_utc();
+            assert_eq!(lenient_date(raw), Some(want), "{raw}");
+        }
+        assert_eq!(lenient_date("yesterday"), None);
     }
 
     #[test]

@@ -28,11 +28,11 @@ pub fn repair(bytes: &[u8]) -> Option<(Vec<u8>, Vec<&'static str>)> {
         doc = fixed;
         done.push("dropped an item cut off at the end");
     }
-    if let Some(fixed) = without_empty_elements(&doc) {
-        if fixed != doc {
-            doc = fixed;
-            done.push("dropped empty elements");
-        }
+    if let Some(fixed) = without_empty_elements(&doc)
+        && fixed != doc
+    {
+        doc = fixed;
+        done.push("dropped empty elements");
     }
     (!done.is_empty()).then_some((doc, done))
 }

@@ -532,3 +532,15 @@ fn a_malformed_feed_is_read_after_repairs_with_a_warning() {
         "{warning}"
     );
 }
+
+#[test]
+fn item_dates_in_loose_formats_are_still_read() {
+    // formats feed-rs's own date parser refuses, seen in real feeds
+    let doc = "<rss version=\"2.0\"><channel><title>t</title><link>https://a.example/</link>\
+        <item><title>A</title><link>https://a.example/a</link><pubDate>Monday, 16 February 2026 10:00:00 EST</pubDate></item>\
+        <item><title>B</title><link>https://a.example/b</link><pubDate>2026-02-15 08:30:00</pubDate></item>\
+        </channel></rss>";
+    let (articles, _) = read_feed(doc.as_bytes(), None).unwrap();
+    assert_eq!(articles[0].date, Some(ts("2026-02-16T15:00:00Z")));
+    assert_eq!(articles[1].date, Some(ts("2026-02-15T08:30:00Z")));
+}
