@@ -11,14 +11,16 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use crate::build::{self, Request, Status, Summary};
+use crate::build::{self, Request, Summary};
 use crate::clock;
 use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
 use crate::parse::Encoding;
 use crate::preview::Preview;
+use crate::redact;
 use crate::serve;
-use crate::source::Input;
+use crate::source::{Input, InputTable};
+use crate::status::Status;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -29,6 +31,7 @@ Examples:
   readmore build --json                   print a machine-readable summary on stdout
   readmore explain page.txt               show each article's section and why
   readmore status                         articles per section, the last run, pending pings
+  readmore check --config site.toml       check a config file without building
   readmore publish --all                  tell the WebSub hubs about every feed
   readmore serve --build                  preview in a reader: build for http://127.0.0.1:8080/ and serve
   readmore serve --addr 127.0.0.1:8080    serve the output directory
@@ -67,6 +70,9 @@ enum Command {
     /// Serve the output directory over HTTP, with WebSub discovery headers.
     #[command(after_help = EXAMPLES)]
     Serve(ServeArgs),
+    /// Check a config file as build would load it, without reading sources or the store.
+    #[command(after_help = EXAMPLES)]
+    Check(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,8 +95,8 @@ struct BuildArgs {
     /// History store [default: the config's state, .readmore/state.db]
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// Fix the clock (RFC 3339); SOURCE_DATE_EPOCH is read too
-    #[arg(long, value_name = "TIMESTAMP")]
+    /// Fix the clock (RFC 3339, e.g. 2026-02-20T12:00:00Z); SOURCE_DATE_EPOCH is read too
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
     /// Seconds to wait for another build to finish
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -228,14 +234,14 @@ pub fn run(cli: Cli) -> Result<u8> {
                 .into_iter()
                 .map(|i| Input::from_arg(i, args.label.clone()))
                 .collect();
-            build::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
+            crate::explain::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
         }
         Command::Status(args) => {
             let mut config = load_config(&args.config)?;
             if let Some(state) = args.state {
                 config.state = state;
             }
-            let status = build::status(&config)?;
+            let status = crate::status::status(&config)?;
             if args.json {
                 serde_json::to_writer_pretty(&mut *stdout, &status)?;
                 writeln!(stdout)?;
@@ -252,7 +258,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 return Err(UsageError("no WebSub hubs configured ([websub] hubs)".into()).into());
             }
             let flushed =
-                build::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
+                crate::publish::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
             writeln!(
                 stderr,
                 "readmore: pings: {} delivered, {} pending",
@@ -263,6 +269,13 @@ pub fn run(cli: Cli) -> Result<u8> {
             } else {
                 EXIT_OK
             });
+        }
+        Command::Check(args) => {
+            let path = args
+                .config
+                .unwrap_or_else(|| PathBuf::from("readmore.toml"));
+            let config = Config::load(&path).map_err(|e| UsageError(format!("{e:#}")))?;
+            write!(stdout, "{}", check_text(&path, &config))?;
         }
         Command::Serve(args) => {
             let config = load_config(&args.config)?;
@@ -295,16 +308,20 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// The one line a build prints for the operator's log.
 fn summary_line(s: &Summary, hubs: bool) -> String {
     let mut line = format!(
-        "readmore: {}: {} articles ({} new, {} changed, {} moved), {} sections; {} files written, {} unchanged; {} warnings",
+        "readmore: {}: {} ({} new, {} changed, {} moved), {}; {} written, {} unchanged{}; {}",
         s.outcome,
-        s.articles,
+        count(s.articles, "article"),
         s.merged.new,
         s.merged.changed,
         s.merged.moved + s.reclassified,
-        s.sections,
-        s.written,
+        count(s.sections, "section"),
+        count(s.written, "file"),
         s.unchanged,
-        s.warnings
+        match s.removed {
+            0 => String::new(),
+            n => format!(", {n} removed"),
+        },
+        count(s.warnings, "warning")
     );
     if hubs {
         let _ = write!(
@@ -314,17 +331,63 @@ fn summary_line(s: &Summary, hubs: bool) -> String {
         );
     }
     if s.sources_unchanged > 0 {
-        let _ = write!(line, "; {} sources not modified", s.sources_unchanged);
+        let _ = write!(
+            line,
+            "; {} not modified",
+            count(s.sources_unchanged, "source")
+        );
     }
     if !s.sources_failed.is_empty() {
         let failed = s.sources_failed.join("; ");
         let _ = write!(
             line,
-            "; {} sources failed: {failed}",
-            s.sources_failed.len()
+            "; {} failed: {failed}",
+            count(s.sources_failed.len(), "source")
         );
     }
     line
+}
+
+/// "1 article", "0 articles", "2 articles".
+fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+/// What `readmore check` prints about a config that loaded.
+fn check_text(path: &Path, config: &Config) -> String {
+    let sources: Vec<String> = config.sources.iter().map(input_name).collect();
+    let mut sections: Vec<String> = config.sections().into_iter().map(|s| s.id).collect();
+    sections.push(config.classify.fallback.clone());
+    let formats: Vec<&str> = config.output.formats.iter().map(|f| f.ext()).collect();
+    format!(
+        "{}: ok\n  sources: {}\n  output: {} ({}) for {}\n  store: {}\n  sections: {}\n  hubs: {}\n",
+        path.display(),
+        if sources.is_empty() {
+            "none (name them on the command line)".to_string()
+        } else {
+            sources.join(", ")
+        },
+        config.output.dir.display(),
+        formats.join(", "),
+        config.site.base_url,
+        config.state.display(),
+        sections.join(", "),
+        config.websub.hubs.len()
+    )
+}
+
+/// A config source as `check` shows it: a URL without its user info.
+fn input_name(input: &Input) -> String {
+    match input {
+        Input::Plain(s) | Input::Table(InputTable { url: Some(s), .. }) => {
+            redact::url(s).into_owned()
+        }
+        Input::Table(InputTable { path: Some(p), .. }) => p.display().to_string(),
+        Input::Table(_) => "(a [[sources]] table without url or path)".into(),
+    }
 }
 
 fn status_text(s: &Status) -> String {
@@ -396,6 +459,13 @@ fn load_config(args: &ConfigArgs) -> Result<Config> {
         None => return Ok(Config::default()),
     };
     Config::load(path).map_err(|e| UsageError(format!("{e:#}")).into())
+}
+
+/// `--now`'s value: an RFC 3339 timestamp; the error says so, with an example.
+fn parse_now(value: &str) -> Result<DateTime<Utc>, String> {
+    value.trim().parse().map_err(|_| {
+        "expected an RFC 3339 timestamp with a time zone, such as 2026-02-20T12:00:00Z or 2026-02-20T13:00:00+01:00".into()
+    })
 }
 
 /// `--now`, else `SOURCE_DATE_EPOCH`, else the system clock.

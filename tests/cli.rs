@@ -30,7 +30,7 @@ fn second_identical_run_touches_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(50));
     let out = build_sample(dir.path());
     assert!(
-        stderr(&out).contains("0 files written, 23 unchanged"),
+        stderr(&out).contains("0 files written, 35 unchanged"),
         "{}",
         stderr(&out)
     );
@@ -124,7 +124,8 @@ fn warnings_go_to_stderr_as_file_line_message() {
     );
     assert!(err.contains(&want), "{err}");
     assert!(
-        err.contains("2 articles") && err.contains("1 warnings"),
+        // "1 warning", not "1 warnings"
+        err.contains("2 articles") && err.ends_with("; 1 warning\n"),
         "{err}"
     );
 }
@@ -235,4 +236,93 @@ fn help_shows_examples_and_exit_codes() {
         text.contains("Examples:") && text.contains("Exit codes:"),
         "{text}"
     );
+}
+
+// `readmore check` loads a config as build would: ok with a summary, or exit 2 naming the problem.
+#[test]
+fn check_loads_a_config_without_building() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::root().join("readmore.toml");
+    let out = readmore(
+        dir.path(),
+        &["check", "--config", config.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("readmore.toml: ok"), "{text}");
+    assert!(text.contains("sections: policy, space"), "{text}");
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "sources = [\"a.txt\"]\n[[sources]]\nurl = \"https://user:pw@example.org/\"\n",
+    )
+    .unwrap();
+    let out = readmore(dir.path(), &["check"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("duplicate key"), "{}", stderr(&out));
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[[sources]]\nurl = \"https://user:pw@example.org/\"\n",
+    )
+    .unwrap();
+    let out = readmore(dir.path(), &["check"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sources: https://example.org/"), "{text}");
+    assert!(!text.contains("pw"), "credentials are never shown: {text}");
+    assert!(
+        !dir.path().join(".readmore").exists(),
+        "no store is created"
+    );
+}
+
+// explain on input with no excerpts fails like build does (exit 1), not silently.
+#[test]
+fn explain_without_articles_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("empty.html"),
+        "<html><body><p>Nothing here.</p></body></html>",
+    )
+    .unwrap();
+    let out = readmore(dir.path(), &["explain", "empty.html"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no articles found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// A bad --now says which format is expected, with an example.
+#[test]
+fn a_bad_now_names_the_expected_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = readmore(dir.path(), &["build", "--now", "yesterday"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected an RFC 3339 timestamp")
+            && stderr(&out).contains("2026-02-20T12:00:00Z"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// --out naming a regular file says which path is wrong, before any store exists.
+#[test]
+fn out_that_is_a_file_is_refused_before_the_store_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("afile"), "").unwrap();
+    let sample = sample();
+    let out = readmore(
+        dir.path(),
+        &["build", sample.to_str().unwrap(), "--out", "afile"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the output directory afile is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join(".readmore").exists(), "no store created");
 }
