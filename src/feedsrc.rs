@@ -157,7 +157,11 @@ pub fn read_feed(
             repaired = fixed;
             let feed = parser().parse(&repaired[..]).map_err(|_| refused.clone())?;
             let message = format!("{refused}; read after repairs: {}", done.join(", "));
-            diagnostics.push(Diagnostic::warning(1, message));
+            diagnostics.push(match done[..] {
+                // well-formed, only beyond feed-rs: nothing the publisher did wrong
+                [xmlfix::EMPTY_ELEMENTS] => Diagnostic::note(1, message),
+                _ => Diagnostic::warning(1, message),
+            });
             (feed, &repaired[..])
         }
     };

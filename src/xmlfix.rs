@@ -9,6 +9,10 @@
 
 use quick_xml::events::Event;
 
+/// What [`repair`] says when it dropped empty elements (the one repair a
+/// well-formed document may need).
+pub const EMPTY_ELEMENTS: &str = "dropped empty elements";
+
 /// The five entities XML defines.
 const XML_ENTITIES: &[&str] = &["amp", "lt", "gt", "quot", "apos"];
 
@@ -32,7 +36,7 @@ pub fn repair(bytes: &[u8]) -> Option<(Vec<u8>, Vec<&'static str>)> {
         && fixed != doc
     {
         doc = fixed;
-        done.push("dropped empty elements");
+        done.push(EMPTY_ELEMENTS);
     }
     (!done.is_empty()).then_some((doc, done))
 }
