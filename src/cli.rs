@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::build::{self, Request, Status, Summary};
+use crate::clock;
 use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
 use crate::parse::Encoding;
@@ -369,16 +370,17 @@ fn load_config(args: &ConfigArgs) -> Result<Config> {
 }
 
 /// `--now`, else `SOURCE_DATE_EPOCH`, else the system clock.
+/// Either is clamped into the years every format can write.
 fn clock(now: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
     if let Some(now) = now {
-        return Ok(now);
+        return Ok(clock::clamp(now));
     }
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(epoch) => epoch
             .trim()
             .parse::<i64>()
             .ok()
-            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .map(clock::date)
             .ok_or_else(|| {
                 UsageError(format!(
                     "SOURCE_DATE_EPOCH={epoch:?} is not a Unix timestamp"

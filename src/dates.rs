@@ -24,12 +24,15 @@
 //!   of that day there, so that the day survives a reader's conversion to
 //!   another zone and the store's moving of a taken date a second earlier.
 //!
-//! Which element of a page holds the published date is decided by the HTML
-//! reader ([`crate::scrape`]); keeping dates no later than the run's clock
+//! Dates are clamped into the years every format can write
+//! ([`crate::clock`]). Which element of a page holds the published date is
+//! [`crate::pubdate`]'s choice; keeping dates no later than the run's clock
 //! is the store's rule.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+
+use crate::clock;
 
 /// How a numeric date whose first two parts could both be months is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,10 +92,11 @@ impl DateReader {
             let zone = time.and_then(|_| at.zone());
             let noon = NaiveTime::from_hms_opt(12, 0, 0)?;
             let local = date.and_time(time.unwrap_or(noon));
-            Some(match zone {
+            let instant = match zone {
                 Some(offset) => offset.from_local_datetime(&local).single()?.to_utc(),
                 None => self.in_zone(local),
-            })
+            };
+            Some(clock::clamp(instant))
         })
     }
 
@@ -801,6 +805,12 @@ mod tests {
             }
         }
         assert_eq!(month("jui"), None);
+    }
+
+    #[test]
+    fn dates_outside_the_writable_years_are_clamped() {
+        assert_eq!(utc("0000-01-01T00:00:00+23:59"), "0001-01-01T00:00:00+00:00");
+        assert_eq!(utc("9999-12-31T23:00:00-05:00"), "9999-12-31T23:59:59+00:00");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
+use crate::redact;
 use crate::render::Format;
 
 /// What the server needs to know about the site.
@@ -39,7 +40,12 @@ impl Site {
         Self {
             dir,
             base_url: config.site.base_url.clone(),
-            hubs: config.websub.hubs.clone(),
+            hubs: config
+                .websub
+                .hubs
+                .iter()
+                .map(|h| redact::url(h).into_owned())
+                .collect(),
         }
     }
 }

@@ -4,29 +4,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-use common::{NOW, readmore, sample};
+use common::{NOW, Served, readmore, sample, serve};
 
 const HUB: &str = "https://hub.example.org/";
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Builds the sample in `dir` and serves `dir/feeds` on a free port.
-fn start(dir: &Path) -> Server {
+fn start(dir: &Path) -> Served {
     std::fs::write(
         dir.join("readmore.toml"),
         format!(
@@ -49,30 +36,12 @@ fn start(dir: &Path) -> Server {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-    Server { child, addr }
+    serve(dir)
 }
 
 /// A raw HTTP/1.1 exchange, so that paths reach the server unnormalised.
 fn raw(
-    server: &Server,
+    server: &Served,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],

@@ -81,6 +81,58 @@ pub fn build_sample(dir: &Path) -> Output {
     out
 }
 
+/// Builds `inputs` at `now` into `dir/feeds`, with the store `dir/state.db`.
+pub fn build_at(dir: &Path, inputs: &[&str], now: &str) -> Output {
+    let mut args = vec![
+        "build",
+        "--now",
+        now,
+        "--state",
+        "state.db",
+        "--base-url",
+        "https://feeds.example.org/rm/",
+    ];
+    args.extend_from_slice(inputs);
+    readmore(dir, &args, None)
+}
+
+/// `readmore serve` of `dir/feeds` on a free loopback port, stopped on drop.
+pub struct Served {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `readmore serve` in `dir` and waits for the address it prints.
+pub fn serve(dir: &Path) -> Served {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    Served { child, addr }
+}
+
 /// Every file under `dir/feeds`: path relative to it → bytes and mtime.
 pub fn feed_files(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
     let root = dir.join("feeds");
