@@ -354,6 +354,9 @@ pub fn explain(
             "{}:{}: {}",
             f.source, f.article.lines.0, f.article.title
         )?;
+        if !f.article.categories.is_empty() {
+            writeln!(out, "  categories: {}", f.article.categories.join(", "))?;
+        }
         write!(out, "{}", classifier.explain(&verdict, 6))?;
     }
     Ok(())
