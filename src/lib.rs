@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod http;
 pub mod outputs;
 pub mod parse;
+pub mod preview;
 pub mod pubdate;
 pub mod read;
 pub mod redact;

@@ -96,10 +96,12 @@ pub fn build_at(dir: &Path, inputs: &[&str], now: &str) -> Output {
     readmore(dir, &args, None)
 }
 
-/// `readmore serve` of `dir/feeds` on a free loopback port, stopped on drop.
+/// A running `readmore serve`, stopped on drop.
 pub struct Served {
-    child: std::process::Child,
+    pub child: std::process::Child,
     pub addr: String,
+    /// What the server printed up to and including its "serving" line.
+    pub startup: String,
 }
 
 impl Drop for Served {
@@ -109,28 +111,44 @@ impl Drop for Served {
     }
 }
 
-/// Starts `readmore serve` in `dir` and waits for the address it prints.
+/// `readmore serve` of `dir/feeds` on a free loopback port.
 pub fn serve(dir: &Path) -> Served {
+    serve_with(dir, &["serve", "--addr", "127.0.0.1:0"])
+}
+
+/// Runs `readmore ARGS` in `dir` and waits for its "serving DIR on
+/// http://ADDR/" line; the rest of its stderr is drained in the background.
+pub fn serve_with(dir: &Path, args: &[&str]) -> Served {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
         .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut startup = String::new();
+    while !startup.contains("serving") {
+        assert!(
+            stderr.read_line(&mut startup).unwrap() > 0,
+            "server exited: {startup}"
+        );
+    }
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let addr = startup
+        .rsplit("http://")
+        .next()
         .unwrap()
         .split('/')
         .next()
         .unwrap()
         .to_string();
-    Served { child, addr }
+    Served {
+        child,
+        addr,
+        startup,
+    }
 }
 
 /// Every file under `dir/feeds`: path relative to it → bytes and mtime.
