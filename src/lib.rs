@@ -9,11 +9,14 @@
 
 pub mod article;
 pub mod build;
+pub mod categories;
 pub mod classify;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dates;
 pub mod diag;
+pub mod dom;
 pub mod error;
 pub mod explain;
 pub mod feed;
@@ -24,6 +27,7 @@ pub mod lock;
 pub mod outputs;
 pub mod parse;
 pub mod preview;
+pub mod pubdate;
 pub mod publish;
 pub mod read;
 pub mod redact;
