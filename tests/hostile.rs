@@ -355,3 +355,74 @@ fn deep_nesting_does_not_overflow_the_stack() {
         .unwrap();
     assert_eq!(reader.join().unwrap(), 1);
 }
+
+// Every excerpt of a long page is numbered with its own line, found in one
+// pass over the page (numbering once searched from the top per excerpt).
+#[test]
+fn excerpts_of_a_long_page_get_their_own_lines() {
+    let count = 3_000;
+    let mut html = String::from("<html><body>\n");
+    for i in 0..count {
+        html.push_str(&format!(
+            "<article>\n<h2><a href=\"https://example.org/{i}/\">Rover {i}</a></h2>\n\
+             <p>A rover crossed the crater rim.</p>\n\
+             <a href=\"https://example.org/{i}/\">Read More »</a></article>\n"
+        ));
+    }
+    let (articles, _) = readmore::scrape::parse_html(&html, None, "Read More");
+    assert_eq!(articles.len(), count);
+    for (i, article) in articles.iter().enumerate() {
+        assert_eq!(article.lines.0, 3 + 4 * i, "{}", article.title);
+    }
+}
+
+// Every number in the config is checked before anything runs: out-of-range
+// durations, sizes and scores are a usage error (exit 2) naming the key,
+// never a panic after the feeds were written.
+#[test]
+fn config_numbers_out_of_range_are_usage_errors() {
+    for (table, setting, key) in [
+        ("websub", "max_backoff = 1e30", "websub.max_backoff"),
+        ("websub", "backoff = 1e300", "websub.backoff"),
+        ("websub", "wait = inf", "websub.wait"),
+        ("websub", "timeout = 1e20", "websub.timeout"),
+        ("fetch", "timeout = 1e30", "fetch.timeout"),
+        ("fetch", "connect_timeout = nan", "fetch.connect_timeout"),
+        (
+            "fetch",
+            "max_bytes = 9223372036854775807",
+            "fetch.max_bytes",
+        ),
+        ("fetch", "redirects = 100000", "fetch.redirects"),
+        ("classify", "min_score = nan", "classify.min_score"),
+        (
+            "retention",
+            "items = 9223372036854775807",
+            "retention.items",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("readmore.toml"),
+            format!("[{table}]\n{setting}\n"),
+        )
+        .unwrap();
+        let out = readmore(
+            dir.path(),
+            &[
+                "build",
+                sample().to_str().unwrap(),
+                "--now",
+                NOW,
+                "--no-publish",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{setting}: {}", stderr(&out));
+        assert!(stderr(&out).contains(key), "{setting}: {}", stderr(&out));
+        assert!(
+            !dir.path().join("feeds").exists(),
+            "{setting}: feeds written"
+        );
+    }
+}
