@@ -426,3 +426,68 @@ fn config_numbers_out_of_range_are_usage_errors() {
         );
     }
 }
+
+/// Removes the store `dir/state.db` with its WAL files.
+fn remove_store(dir: &Path) {
+    for name in ["state.db", "state.db-wal", "state.db-shm"] {
+        let _ = fs::remove_file(dir.join(name));
+    }
+}
+
+// A store that is not a database fails the run with the store's path and
+// what to do, and changes no feed.
+#[test]
+fn a_damaged_store_names_its_path_and_a_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    ok(&build(dir.path(), &[sample.to_str().unwrap()], T1));
+    let before = common::feed_files(dir.path());
+    remove_store(dir.path());
+    fs::write(dir.path().join("state.db"), "not a database ".repeat(500)).unwrap();
+    let out = build(dir.path(), &[sample.to_str().unwrap()], T2);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("state.db"), "{err}");
+    assert!(err.contains("move it aside"), "{err}");
+    assert_eq!(common::feed_files(dir.path()), before);
+}
+
+// `status` on a store from an older readmore says so, and how to migrate.
+#[test]
+fn status_on_an_older_store_says_it_is_older() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&build(dir.path(), &[sample().to_str().unwrap()], T1));
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    db.pragma_update(None, "user_version", 1).unwrap();
+    drop(db);
+    let out = readmore(dir.path(), &["status", "--state", "state.db"], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("older readmore"), "{err}");
+    assert!(!err.contains("newer"), "{err}");
+    assert!(err.contains("readmore build"), "{err}");
+}
+
+// A store created (deleted, or emptied to zero bytes) where feeds already
+// exist is a loud warning: every article is about to be dated anew.
+#[test]
+fn a_new_store_beside_existing_feeds_is_a_loud_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    let first = build(dir.path(), &[sample.to_str().unwrap()], T1);
+    ok(&first);
+    assert!(!stderr(&first).contains("new store"));
+    for lose in ["delete", "truncate"] {
+        remove_store(dir.path());
+        if lose == "truncate" {
+            fs::write(dir.path().join("state.db"), "").unwrap();
+        }
+        let out = build(dir.path(), &[sample.to_str().unwrap()], T2);
+        ok(&out);
+        let err = stderr(&out);
+        assert!(
+            err.contains("warning: new store state.db created, but feeds already has feeds"),
+            "{lose}: {err}"
+        );
+    }
+}
