@@ -80,7 +80,8 @@ pub struct Summary {
     pub pings_delivered: usize,
     /// WebSub pings still queued after this run.
     pub pings_pending: usize,
-    /// URL sources that answered `304 Not Modified`.
+    /// Sources unchanged since the last run, not parsed again: URLs that
+    /// answered `304 Not Modified`, files of the same fingerprint.
     pub sources_unchanged: usize,
     /// Sources that gave nothing this run: "name: why".
     pub sources_failed: Vec<String>,

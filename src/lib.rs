@@ -22,6 +22,7 @@ pub mod explain;
 pub mod feed;
 pub mod feedsrc;
 pub mod fetch;
+pub mod fingerprint;
 pub mod http;
 pub mod init;
 pub mod lock;

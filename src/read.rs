@@ -1,5 +1,6 @@
 //! Reading every source of a run into articles: fetching the URLs
-//! (conditionally, when a store remembers their validators), telling text
+//! (conditionally, when a store remembers their validators), skipping the
+//! files whose [`fingerprint`] the store already holds, telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
 //! duplicates (the same key as an article found earlier in the run, or
@@ -23,6 +24,7 @@ use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
 use crate::fetch::{self, Fetched};
+use crate::fingerprint;
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
@@ -40,11 +42,12 @@ pub struct Found {
 pub struct Reading {
     pub found: Vec<Found>,
     pub warnings: usize,
-    /// URL sources that answered `304 Not Modified`.
+    /// Sources unchanged since the last run, by their key in the store:
+    /// URLs that answered `304 Not Modified`, files of the same fingerprint.
     pub unchanged: Vec<String>,
     /// Sources that gave nothing, and why.
     pub failed: Vec<(String, String)>,
-    /// The URL pages parsed, to remember once the run is committed.
+    /// The URL pages and files parsed, to remember once the run is committed.
     pub pages: Vec<ParsedPage>,
 }
 
@@ -85,6 +88,20 @@ pub fn read(
     for source in &sources {
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
+        let file = match (&source.origin, store) {
+            (Origin::File(path), Some(conn)) => {
+                let (key, print) = (
+                    fingerprint::key(path)?,
+                    fingerprint::of_file(path, label, encoding)?,
+                );
+                if store::validators(conn, &key)?.0.as_deref() == Some(print.as_str()) {
+                    reading.unchanged.push(key);
+                    continue;
+                }
+                Some((key, print))
+            }
+            _ => None,
+        };
         let (articles, diagnostics) = match &source.origin {
             Origin::Url(_) => match fetched.next().context("a fetch result per URL")? {
                 Fetched::Page(page) => {
@@ -162,7 +179,16 @@ pub fn read(
                     content_type: None,
                     label,
                 };
-                parse(&name, reader, &how, encoding)?
+                let parsed = parse(&name, reader, &how, encoding)?;
+                if let Some((key, print)) = file {
+                    reading.pages.push(ParsedPage {
+                        url: key,
+                        etag: Some(print),
+                        last_modified: None,
+                        keys: parsed.0.iter().map(|a| a.key.clone()).collect(),
+                    });
+                }
+                parsed
             }
         };
         reading.warnings += report(&name, &diagnostics, diag)?;

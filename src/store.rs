@@ -21,8 +21,10 @@
 //! - `meta`: digests of the classification rules and render settings.
 //! - `runs`: one row per build: clock, counts, outcome.
 //! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
-//!   page parsed, for conditional GET, and the keys of its articles, which
-//!   a `304 Not Modified` marks as seen again.
+//!   page parsed, for conditional GET; per file source (its `file://` URL)
+//!   the [`crate::fingerprint`] of the last bytes parsed, as its `etag`;
+//!   and the keys of its articles, which a `304 Not Modified` or an
+//!   unchanged fingerprint marks as seen again.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
 //!

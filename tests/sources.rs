@@ -442,3 +442,52 @@ fn pages_in_a_declared_legacy_charset_are_decoded() {
         .unwrap();
     assert!(body.contains("Espresso – strong."), "{body}");
 }
+
+/// Guards skipping unchanged files: a file of the same bytes is not parsed
+/// again (its notes are not repeated), its articles are still seen and
+/// counted, and an edited file beside it is read as usual.
+#[test]
+fn an_unchanged_file_is_not_parsed_again_and_its_articles_stay_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    fs::create_dir(&pages).unwrap();
+    fs::copy(sample(), pages.join("a.txt")).unwrap();
+    let b = fs::read_to_string(root().join("tests/fixtures/pages/page-b.txt")).unwrap();
+    fs::write(pages.join("b.txt"), &b).unwrap();
+    let out = build(dir.path(), &["pages"], T1);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a.txt:352: note: newsletter box skipped"));
+    let total = atom(dir.path(), "all.atom").entries.len();
+
+    let edited = b.replacen(". ", ". Indeed, ", 1);
+    assert_ne!(edited, b);
+    fs::write(pages.join("b.txt"), edited).unwrap();
+    let out = build(dir.path(), &["pages"], T2);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("a.txt:"), "a.txt parsed again: {err}");
+    assert!(
+        err.contains(&format!(
+            "readmore: updated: {total} articles (0 new, 1 changed"
+        )) && err.contains("; 1 source not modified"),
+        "{err}"
+    );
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    let stale: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM articles WHERE last_seen < ?1",
+            [T2.parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                .timestamp()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stale, 0, "every article of both files seen at T2");
+
+    let out = build(dir.path(), &["pages"], "2026-02-20T14:00:00Z");
+    assert!(
+        stderr(&out).contains("; 2 sources not modified"),
+        "{}",
+        stderr(&out)
+    );
+}
