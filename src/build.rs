@@ -353,6 +353,9 @@ pub fn explain(
             "{}:{}: {}",
             f.source, f.article.lines.0, f.article.title
         )?;
+        if let Some(signals) = &f.article.found_by {
+            writeln!(out, "  found by: {signals}")?;
+        }
         write!(out, "{}", classifier.explain(&verdict, 6))?;
     }
     Ok(())
