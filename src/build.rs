@@ -32,6 +32,7 @@ use crate::config::Config;
 use crate::outputs::{self, Plan, Rendered, Renderer};
 use crate::parse::Encoding;
 use crate::read::{self, Reading};
+use crate::redact;
 use crate::source::Input;
 use crate::store::{self, Incoming, Merged, Output, Run, Store};
 use crate::websub;
@@ -101,7 +102,7 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
         }
         Err(e) => {
             record.outcome = "failed".into();
-            record.error = Some(format!("{e:#}"));
+            record.error = Some(redact::text(&format!("{e:#}")).into_owned());
         }
     }
     store
@@ -291,7 +292,7 @@ fn write(tx: &Transaction, config: &Config, file: &Rendered, summary: &mut Summa
     let changed = store::output(tx, &key)?.is_none_or(|o| o.digest != digest);
     if let Some(topic) = file.topic.as_deref().filter(|_| changed) {
         for hub in &config.websub.hubs {
-            store::queue_ping(tx, topic, hub, websub::unix_now())?;
+            store::queue_ping(tx, topic, &redact::url(hub), websub::unix_now())?;
         }
     }
     let output = Output {
@@ -356,6 +357,9 @@ pub fn explain(
         if let Some(signals) = &f.article.found_by {
             writeln!(out, "  found by: {signals}")?;
         }
+        if !f.article.categories.is_empty() {
+            writeln!(out, "  categories: {}", f.article.categories.join(", "))?;
+        }
         write!(out, "{}", classifier.explain(&verdict, 6))?;
     }
     Ok(())
@@ -415,7 +419,7 @@ pub fn publish(config: &Config, all: bool, lock_timeout: Duration) -> Result<web
             if let Some(name) = name.filter(|_| is_feed && path.is_file()) {
                 let topic = format!("{}{name}", config.site.base_url);
                 for hub in &config.websub.hubs {
-                    store::queue_ping(store.conn(), &topic, hub, now)?;
+                    store::queue_ping(store.conn(), &topic, &redact::url(hub), now)?;
                 }
             }
         }

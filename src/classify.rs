@@ -1,15 +1,29 @@
-//! Sorting articles into sections by weighted terms.
+//! Sorting articles into sections by weighted terms and the publisher's
+//! own categories.
 //!
 //! Each section has terms (words, phrases, `prefix*` stems; case-sensitive
-//! when written with capitals) and beats (phrases matched in the author's
-//! bio, such as "senior space editor"). An article's score for a section is
-//! the sum of its matched terms' weights: a term in the title counts
-//! [`TITLE`] times, in the dek [`DEK`] times, and in the body grows with the
-//! logarithm of its count so that long articles do not win by length. The
-//! best score wins if it reaches `min_score`; otherwise the article goes to
-//! the fallback section. Ties go to the section listed first. Where the
-//! sections come from is [`crate::config`]'s business.
+//! when written with capitals; terms in Chinese or Japanese script match
+//! inside words, since those languages do not space them), beats (phrases
+//! matched in the author's bio, such as "senior space editor") and aliases
+//! (category names that mean the section, such as "Wissenschaft").
+//!
+//! An article's score for a section is the sum of its evidence. The
+//! publisher's categories weigh most: one that equals an alias (or the
+//! section's id or title) gives [`ALIAS`] points, and any other category is
+//! read for terms at [`CATEGORY`] times their weight. Then a term in the
+//! title counts [`TITLE`] times, in the dek [`DEK`] times, and in the body
+//! grows with the logarithm of its count so that long articles do not win
+//! by length.
+//!
+//! The best score wins if it reaches the threshold; otherwise the article
+//! goes to the fallback section. The threshold is `min_score` for texts of
+//! [`FULL_LENGTH`] words or more and shrinks with the square root of the
+//! length down to half of it, so a headline with a twenty-word summary
+//! needs less evidence than an 800-word excerpt, which meets many terms by
+//! chance. Ties go to the section listed first. Where the sections come
+//! from is [`crate::config`]'s business.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -24,6 +38,12 @@ pub const TITLE: f64 = 3.0;
 pub const DEK: f64 = 2.0;
 /// Points of a beat named in the author's bio.
 pub const BEAT: f64 = 12.0;
+/// Points of a publisher's category that is one of a section's aliases.
+pub const ALIAS: f64 = 12.0;
+/// Multiplier of a term found in a publisher's category.
+pub const CATEGORY: f64 = 4.0;
+/// Words from which an article needs the full `min_score`.
+pub const FULL_LENGTH: f64 = 300.0;
 
 /// A section an article can land in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +58,7 @@ enum Field {
     Dek,
     Body,
     Bio,
+    Category,
 }
 
 /// One pattern of the matcher.
@@ -60,6 +81,8 @@ pub struct Classifier {
     exact: Matcher,
     /// Beats, matched against the folded bio.
     beats: Matcher,
+    /// Section of each alias, id and title, by [`category_key`].
+    aliases: HashMap<String, usize>,
     /// Digest of the rules and settings this classifier was built from.
     digest: String,
 }
@@ -76,6 +99,8 @@ pub struct Verdict {
     pub section: usize,
     /// Score per section, same order.
     pub scores: Vec<f64>,
+    /// The score the best section had to reach.
+    pub threshold: f64,
     hits: Vec<Hit>,
 }
 
@@ -121,8 +146,10 @@ impl Classifier {
                 prefix: false,
             })
         });
+        let aliases = aliases(&rules, &sections[..rules.len()]);
         Self {
             digest: digest(&(&rules, &config.classify)),
+            aliases,
             sections,
             fallback,
             min_score: config.classify.min_score,
@@ -153,6 +180,9 @@ impl Classifier {
 
     pub fn classify(&self, article: &Article) -> Verdict {
         let mut hits = Vec::new();
+        for category in &article.categories {
+            self.score_category(category, &mut hits);
+        }
         self.score_field(&article.title, Field::Title, &mut hits);
         if let Some(dek) = &article.dek {
             self.score_field(dek, Field::Dek, &mut hits);
@@ -180,7 +210,8 @@ impl Classifier {
                 best
             }
         });
-        let section = if scores[best] >= self.min_score {
+        let threshold = self.threshold(article);
+        let section = if scores[best] >= threshold {
             best
         } else {
             self.fallback
@@ -188,7 +219,30 @@ impl Classifier {
         Verdict {
             section,
             scores,
+            threshold,
             hits,
+        }
+    }
+
+    /// `min_score`, scaled down for short texts (see the module doc).
+    fn threshold(&self, article: &Article) -> f64 {
+        let words = word_count(&article.title)
+            + article.dek.as_deref().map_or(0, word_count)
+            + word_count(&body_text(article));
+        let scale = (words as f64 / FULL_LENGTH).sqrt().clamp(0.5, 1.0);
+        self.min_score * scale
+    }
+
+    /// A category that names a section outright, else its terms.
+    fn score_category(&self, category: &str, hits: &mut Vec<Hit>) {
+        match self.aliases.get(&category_key(category)) {
+            Some(&section) => hits.push(Hit {
+                section,
+                term: category.to_string(),
+                field: Field::Category,
+                points: ALIAS,
+            }),
+            None => self.score_field(&category.replace(['-', '_'], " "), Field::Category, hits),
         }
     }
 
@@ -204,7 +258,8 @@ impl Classifier {
                 * match field {
                     Field::Title => TITLE,
                     Field::Dek => DEK,
-                    _ => 1.0 + (count as f64).ln(),
+                    Field::Category => CATEGORY,
+                    Field::Body | Field::Bio => 1.0 + (count as f64).ln(),
                 };
             hits.push(Hit {
                 section: term.section,
@@ -219,8 +274,8 @@ impl Classifier {
     /// score, and the terms that weighed most.
     pub fn explain(&self, verdict: &Verdict, top: usize) -> String {
         let mut out = format!(
-            "  section: {}\n  scores: ",
-            self.sections[verdict.section].id
+            "  section: {}\n  scores (threshold {:.1}): ",
+            self.sections[verdict.section].id, verdict.threshold
         );
         let mut order: Vec<usize> = (0..self.sections.len()).collect();
         order.sort_by(|&a, &b| {
@@ -259,6 +314,7 @@ impl Field {
             Field::Dek => "dek",
             Field::Body => "body",
             Field::Bio => "bio",
+            Field::Category => "category",
         }
     }
 }
@@ -278,7 +334,9 @@ impl Matcher {
         let mut counts = vec![0usize; self.terms.len()];
         for m in self.automaton.find_overlapping_iter(text) {
             let term = &self.terms[m.pattern().as_usize()];
-            if starts_word(text, m.start()) && (term.prefix || ends_word(text, m.end())) {
+            let open = term.text.starts_with(is_cjk) || starts_word(text, m.start());
+            let closed = term.prefix || term.text.ends_with(is_cjk) || ends_word(text, m.end());
+            if open && closed {
                 counts[m.pattern().as_usize()] += 1;
             }
         }
@@ -311,6 +369,43 @@ fn terms(rules: &[SectionRules]) -> impl Iterator<Item = Term> + '_ {
             }
         })
     })
+}
+
+/// Each section's aliases, id and title by [`category_key`]; the first
+/// section to claim a name keeps it.
+fn aliases(rules: &[SectionRules], sections: &[Section]) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, (r, s)) in rules.iter().zip(sections).enumerate() {
+        for name in r.aliases.iter().chain([&r.id, &s.title]) {
+            map.entry(category_key(name)).or_insert(i);
+        }
+    }
+    map
+}
+
+/// A category name as aliases are compared: folded, with '-' and '_' as
+/// spaces ("Space-News", "space_news" and "space news" agree).
+fn category_key(name: &str) -> String {
+    fold(&name.replace(['-', '_'], " "))
+}
+
+/// Words of a text; each Chinese or Japanese character counts as half a
+/// word, about what a word of those scripts takes.
+fn word_count(text: &str) -> usize {
+    let cjk = text.chars().filter(|&c| is_cjk(c)).count();
+    text.split_whitespace().count() + cjk / 2
+}
+
+/// Han, kana and Hangul syllables: scripts written without spaces between
+/// words (Hangul is spaced, but its terms are stems that take endings).
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' // hiragana, katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{AC00}'..='\u{D7AF}' // Hangul syllables
+        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
+    )
 }
 
 fn starts_word(text: &str, at: usize) -> bool {
@@ -461,5 +556,89 @@ mod tests {
         for (title, want) in cases {
             assert_eq!(section_of(&c, &article(title, "", None)), want, "{title}");
         }
+    }
+
+    fn with_categories(title: &str, body: &str, categories: &[&str]) -> Article {
+        let mut a = article(title, body, None);
+        a.categories = categories.iter().map(|c| c.to_string()).collect();
+        a
+    }
+
+    // A publisher's category naming a section (an alias, in any of the
+    // built-in languages) outweighs what the words of the text suggest.
+    #[test]
+    fn a_category_alias_outweighs_the_text() {
+        let c = Classifier::new(&Config::default());
+        let words = "A new phone with a faster chip and a better camera";
+        assert_eq!(section_of(&c, &article(words, "", None)), "tech");
+        for category in ["Wissenschaft", "science", "SCIENCES", "科学"] {
+            let a = with_categories(words, "", &[category]);
+            assert_eq!(section_of(&c, &a), "science", "{category}");
+        }
+        let v = c.classify(&with_categories(words, "", &["Wissenschaft"]));
+        assert!(
+            c.explain(&v, 6)
+                .contains("\"Wissenschaft\" (category) 12.0")
+        );
+    }
+
+    // A category that is no alias is read for terms, above the title.
+    #[test]
+    fn category_terms_weigh_above_the_title() {
+        let c = Classifier::new(&Config::default());
+        let a = with_categories("Our weekly roundup", "", &["state-politics"]);
+        assert_eq!(section_of(&c, &a), "policy");
+        let v = c.classify(&a);
+        assert!(
+            v.hits
+                .iter()
+                .any(|h| h.field == Field::Category && h.points == 2.0 * CATEGORY)
+        );
+    }
+
+    // Aliases from the config file join the built-in ones.
+    #[test]
+    fn config_aliases_map_categories() {
+        let mut config = Config::default();
+        config.section.push(SectionRules {
+            id: "cars".into(),
+            title: None,
+            beats: Vec::new(),
+            aliases: vec!["Bikes & Wheels".into()],
+            terms: Default::default(),
+        });
+        let c = Classifier::new(&config);
+        let a = with_categories("A quiet day", "Nothing to see.", &["bikes & wheels"]);
+        assert_eq!(section_of(&c, &a), "cars");
+        let plain = Classifier::new(&Config::default());
+        assert_eq!(section_of(&plain, &a), "other");
+    }
+
+    // One weak hint files a headline, not a long text where such words
+    // turn up by chance.
+    #[test]
+    fn the_threshold_shrinks_for_short_texts() {
+        let c = Classifier::new(&Config::default());
+        let short = article("Comet tails explained", "", None);
+        assert_eq!(section_of(&c, &short), "space");
+        assert_eq!(c.classify(&short).threshold, 3.0);
+        let filler = "Nothing much happened on the quiet street that day. ".repeat(40);
+        let long = article("A quiet day", &format!("{filler} A comet was seen."), None);
+        assert_eq!(c.classify(&long).threshold, 6.0);
+        assert_eq!(section_of(&c, &long), "other");
+    }
+
+    // Chinese and Japanese terms match inside unspaced text.
+    #[test]
+    fn cjk_terms_match_without_spaces() {
+        let c = Classifier::new(&Config::default());
+        assert_eq!(
+            section_of(&c, &article("新型火箭发射成功", "", None)),
+            "space"
+        );
+        assert_eq!(
+            section_of(&c, &article("人工知能の新しい研究", "", None)),
+            "ai"
+        );
     }
 }

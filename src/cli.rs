@@ -12,9 +12,11 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::build::{self, Request, Status, Summary};
+use crate::clock;
 use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
 use crate::parse::Encoding;
+use crate::preview::Preview;
 use crate::serve;
 use crate::source::Input;
 
@@ -28,7 +30,8 @@ Examples:
   readmore explain page.txt               show each article's section and why
   readmore status                         articles per section, the last run, pending pings
   readmore publish --all                  tell the WebSub hubs about every feed
-  readmore serve --addr 127.0.0.1:8080    preview the output directory
+  readmore serve --build                  preview in a reader: build for http://127.0.0.1:8080/ and serve
+  readmore serve --addr 127.0.0.1:8080    serve the output directory
 
 Exit codes: 0 success (warnings allowed), 1 failure (no feed changed),
 2 usage or config error, 3 another build held the lock past --lock-timeout,
@@ -152,9 +155,17 @@ struct PublishArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
+    /// With --build: listings to preview [default: the config's sources]
+    #[arg(requires = "build")]
+    inputs: Vec<String>,
     /// Directory to serve [default: the config's output.dir]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "build")]
     dir: Option<PathBuf>,
+    /// Preview: build into a temporary directory, with its own store, for
+    /// this server's address, and serve that (the real store and feeds are
+    /// not touched)
+    #[arg(long)]
+    build: bool,
     /// Address to listen on
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
@@ -255,8 +266,27 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Serve(args) => {
             let config = load_config(&args.config)?;
-            let dir = args.dir.unwrap_or_else(|| config.output.dir.clone());
-            serve::serve(&serve::Site::new(&config, dir), args.addr)?;
+            let listener = serve::bind(args.addr)?;
+            if args.build {
+                let request = Request {
+                    inputs: args
+                        .inputs
+                        .into_iter()
+                        .map(|i| Input::from_arg(i, None))
+                        .collect(),
+                    encoding: Encoding::Strict,
+                    now: clock(None)?,
+                    lock_timeout: Duration::from_secs(60),
+                    publish: false,
+                };
+                let url = serve::local_url(&listener)?;
+                let (preview, summary) = Preview::build(&config, &url, &request, stderr)?;
+                writeln!(stderr, "{}", summary_line(&summary, false))?;
+                serve::serve(&preview.out(), listener)?;
+            } else {
+                let dir = args.dir.unwrap_or_else(|| config.output.dir.clone());
+                serve::serve(&dir, listener)?;
+            }
         }
     }
     Ok(EXIT_OK)
@@ -369,16 +399,17 @@ fn load_config(args: &ConfigArgs) -> Result<Config> {
 }
 
 /// `--now`, else `SOURCE_DATE_EPOCH`, else the system clock.
+/// Either is clamped into the years every format can write.
 fn clock(now: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
     if let Some(now) = now {
-        return Ok(now);
+        return Ok(clock::clamp(now));
     }
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(epoch) => epoch
             .trim()
             .parse::<i64>()
             .ok()
-            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .map(clock::date)
             .ok_or_else(|| {
                 UsageError(format!(
                     "SOURCE_DATE_EPOCH={epoch:?} is not a Unix timestamp"

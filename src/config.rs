@@ -148,6 +148,10 @@ pub struct SectionRules {
     pub title: Option<String>,
     #[serde(default)]
     pub beats: Vec<String>,
+    /// Category names a publisher uses for this section ("Science",
+    /// "Wissenschaft"), compared whole, case and '-'/'_' aside.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     #[serde(default)]
     pub terms: BTreeMap<String, f64>,
 }
@@ -276,8 +280,12 @@ impl Config {
         for rules in &self.section {
             check_section_id(&rules.id)?;
             let blank = |t: &str| t.trim_end_matches('*').trim().is_empty();
-            if rules.terms.keys().any(|t| blank(t)) || rules.beats.iter().any(|b| blank(b)) {
-                bail!("section {:?}: terms and beats must not be empty", rules.id);
+            let names = rules.beats.iter().chain(&rules.aliases);
+            if rules.terms.keys().any(|t| blank(t)) || names.map(String::as_str).any(blank) {
+                bail!(
+                    "section {:?}: terms, beats and aliases must not be empty",
+                    rules.id
+                );
             }
             if rules.terms.values().any(|w| !w.is_finite()) {
                 bail!("section {:?}: term weights must be numbers", rules.id);
@@ -371,6 +379,7 @@ impl SectionRules {
             self.title.clone_from(&other.title);
         }
         self.beats.extend(other.beats.iter().cloned());
+        self.aliases.extend(other.aliases.iter().cloned());
         self.terms
             .extend(other.terms.iter().map(|(t, w)| (t.clone(), *w)));
     }
@@ -505,6 +514,7 @@ mod tests {
             "state = \"feeds/../feeds/state.db\"",
             "[[section]]\nid = \"x\"\nterms = { \"*\" = 1 }",
             "[[section]]\nid = \"x\"\nbeats = [\" \"]",
+            "[[section]]\nid = \"x\"\naliases = [\"\"]",
         ] {
             let parsed = toml::from_str::<Config>(bad).map_err(anyhow::Error::from);
             assert!(parsed.and_then(|mut c| c.check()).is_err(), "{bad}");

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::article::Article;
 use crate::classify::Section;
 use crate::config::Config;
+use crate::redact;
 use crate::render::{Format, html};
 use crate::text::{truncate_words, xml_safe};
 
@@ -213,7 +214,12 @@ impl Feed {
             base_url: xml_safe(&site.base_url),
             language: xml_safe(&site.language),
             author: xml_safe(site.author.as_deref().unwrap_or(&site.title)),
-            hubs: config.websub.hubs.iter().map(|h| xml_safe(h)).collect(),
+            hubs: config
+                .websub
+                .hubs
+                .iter()
+                .map(|h| xml_safe(&redact::url(h)))
+                .collect(),
             updated,
             entries,
         })

@@ -23,6 +23,7 @@ use url::Url;
 
 use crate::config::Fetch;
 use crate::http::{self, Limits, describe};
+use crate::redact;
 
 /// What to ask for.
 #[derive(Debug, Clone)]
@@ -47,7 +48,8 @@ pub enum Fetched {
 pub struct Page {
     pub body: Vec<u8>,
     pub content_type: Option<String>,
-    /// Where the page ended up after redirects; relative links resolve here.
+    /// Where the page ended up after redirects, without user info (a
+    /// redirect may add some); relative links resolve here.
     pub url: Url,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -106,7 +108,7 @@ fn client(config: &Fetch, contact: &str) -> Result<Client> {
 fn fetch(client: &Client, request: &Request, config: &Fetch) -> Fetched {
     match try_fetch(client, request, config) {
         Ok(fetched) => fetched,
-        Err(message) => Fetched::Failed(message),
+        Err(message) => Fetched::Failed(redact::text(&message).into_owned()),
     }
 }
 
@@ -147,7 +149,7 @@ fn try_fetch(client: &Client, request: &Request, config: &Fetch) -> Result<Fetch
     }
     let (content_type, etag, last_modified) =
         (header(CONTENT_TYPE), header(ETAG), header(LAST_MODIFIED));
-    let url = response.url().clone();
+    let url = redact::strip(response.url().clone());
     let mut body = Vec::new();
     response
         .take(config.max_bytes + 1)

@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use readmore::cli::{Cli, run};
 use readmore::error::{EXIT_OK, exit_code};
+use readmore::redact;
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => ExitCode::from(code),
         Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            eprintln!("readmore: error: {e:#}");
+            eprintln!("readmore: error: {}", redact::text(&format!("{e:#}")));
             ExitCode::from(exit_code(&e))
         }
     }

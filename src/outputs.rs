@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::article::Article;
 use crate::classify::{Classifier, Section};
+use crate::clock;
 use crate::config::Config;
 use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
 use crate::render::{opml, page};
@@ -211,7 +212,7 @@ impl<'a> Renderer<'a> {
                 continue;
             };
             let section = self.classifier.section(&member.section);
-            let dates = dates(member)?;
+            let dates = dates(member);
             let bytes = page::article(&site, self.article(&member.key)?, &section, dates);
             self.rendered.push(Rendered::file(path, signature, bytes));
         }
@@ -235,7 +236,7 @@ impl<'a> Renderer<'a> {
         let newest = plan.members.first().map(|m| Newest {
             title: m.title.clone(),
             href: feed::newest_href(self.config, &m.key, &m.section, m.guid.as_deref()),
-            date: DateTime::from_timestamp(m.published, 0).unwrap_or_default(),
+            date: clock::date(m.published),
         });
         let title = plan
             .section
@@ -258,7 +259,7 @@ impl<'a> Renderer<'a> {
 
     fn entry(&mut self, member: &Member) -> Result<Entry> {
         let section = self.classifier.section(&member.section);
-        let dates = dates(member)?;
+        let dates = dates(member);
         let config = self.config;
         Ok(Entry::new(
             self.article(&member.key)?,
@@ -270,12 +271,10 @@ impl<'a> Renderer<'a> {
     }
 }
 
-fn dates(member: &Member) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let date = |secs: i64| {
-        DateTime::from_timestamp(secs, 0)
-            .with_context(|| format!("stored date {secs} out of range"))
-    };
-    Ok((date(member.published)?, date(member.updated)?))
+/// A member's stored dates, clamped: a store written before dates were
+/// clamped on the way in must not break every later run.
+fn dates(member: &Member) -> (DateTime<Utc>, DateTime<Utc>) {
+    (clock::date(member.published), clock::date(member.updated))
 }
 
 /// The file is still the one recorded: same size and modification time.

@@ -79,7 +79,7 @@ pub fn read(
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
         let (articles, diagnostics) = match &source.origin {
-            Origin::Url(url) => match fetched.next().context("a fetch result per URL")? {
+            Origin::Url(_) => match fetched.next().context("a fetch result per URL")? {
                 Fetched::Page(page) => {
                     let kind = source::kind_of(page.content_type.as_deref(), &page.body);
                     let how = How {
@@ -92,7 +92,7 @@ pub fn read(
                     let keys = parsed.0.iter().map(|a| a.key.clone()).collect();
                     let (etag, last_modified) = (page.etag, page.last_modified);
                     reading.pages.push(ParsedPage {
-                        url: url.to_string(),
+                        url: name.clone(),
                         etag,
                         last_modified,
                         keys,
@@ -152,7 +152,7 @@ fn fetch_urls(
     for source in sources {
         if let Origin::Url(url) = &source.origin {
             let (etag, last_modified) = match store {
-                Some(conn) => store::validators(conn, url.as_str())?,
+                Some(conn) => store::validators(conn, &source.name())?,
                 None => (None, None),
             };
             requests.push(fetch::Request {

@@ -16,6 +16,8 @@
 //! the way browsers repair it.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::clock;
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
@@ -406,9 +408,10 @@ fn slug_of(permalink: &str) -> Option<String> {
     (!stem.chars().all(|c| c.is_ascii_digit())).then_some(stem)
 }
 
+/// A page's date, clamped into the range every format can write.
 fn parse_date(value: &str) -> Option<DateTime<Utc>> {
     let value = value.trim();
-    DateTime::parse_from_rfc3339(value)
+    let date = DateTime::parse_from_rfc3339(value)
         .map(|d| d.with_timezone(&Utc))
         .ok()
         .or_else(|| {
@@ -421,7 +424,8 @@ fn parse_date(value: &str) -> Option<DateTime<Utc>> {
                 .ok()?
                 .and_hms_opt(0, 0, 0)
                 .map(|d| d.and_utc())
-        })
+        });
+    date.map(clock::clamp)
 }
 
 /// The 1-based line of the `nth` more-link in the source, found by its href.

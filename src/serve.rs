@@ -1,80 +1,149 @@
 //! `readmore serve`: the output directory over HTTP, for previews, for a
 //! WebSub hub that fetches a topic, and for small deployments.
 //!
-//! GET and HEAD only. Each file is sent with its media type, a weak `ETag`
-//! (size and mtime) and `Last-Modified`, and `304 Not Modified` when the
-//! client's `If-None-Match` or `If-Modified-Since` still holds; gzip when the
-//! client accepts it (tower-http). Feed responses carry the WebSub discovery
-//! headers `Link: <hub>; rel="hub"` and `Link: <self>; rel="self"`. Nothing
-//! outside the directory can be read: paths are percent-decoded and refused
-//! if any segment is `..`, hidden, or holds a separator or NUL, and the
-//! resolved file (symlinks followed) must lie inside the directory.
+//! The files themselves are sent by tower-http's `ServeFile` (the
+//! single-file form of `ServeDir`): streamed from disk, never read whole
+//! into memory, with `Last-Modified`, `If-Modified-Since`, byte ranges and
+//! HEAD; gzip when the client accepts it. This module is the thin layer
+//! around it:
+//!
+//! - **Which file.** GET and HEAD only. The request path is percent-decoded
+//!   and refused if any segment is `..`, hidden (`.`-prefixed, which also
+//!   hides temporary files) or holds `\`, `:` or NUL; the file it resolves
+//!   to (symlinks followed) must lie inside the directory, and that
+//!   resolved path is what is served.
+//! - **Headers.** The media type of each kind of output (`charset=utf-8`),
+//!   a weak `ETag` from size and mtime answered with `304` on
+//!   `If-None-Match`, `Cache-Control: no-cache`, and on feeds the WebSub
+//!   discovery headers `Link: <hub>; rel="hub"` and `Link: <self>;
+//!   rel="self"`, repeating what the feed file itself declares (read from
+//!   its head), so they are right whatever `--addr` or config is used.
+//! - **Connections.** Each one must send a request's headers within
+//!   [`HEADER_TIMEOUT`], which also closes a kept-alive connection idle for
+//!   that long, so idle clients cannot hold every file descriptor.
+//!
+//! File-system calls go through `tokio::fs` (a blocking pool), never on
+//! the thread that runs the connections.
 
-use std::net::SocketAddr;
+use std::convert::Infallible;
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::pin::pin;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeFile;
 
-use crate::config::Config;
 use crate::render::Format;
 
-/// What the server needs to know about the site.
-#[derive(Debug, Clone)]
-pub struct Site {
-    dir: PathBuf,
-    base_url: String,
-    hubs: Vec<String>,
+/// Most time a connection may take to send a request's headers, and most
+/// time a kept-alive connection may stay idle between requests.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most time shutdown waits for requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How much of a feed's head is read to find its self and hub links.
+const HEAD_LIMIT: u64 = 64 * 1024;
+
+type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Binds `addr` (port 0 picks a free port).
+pub fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))
 }
 
-impl Site {
-    pub fn new(config: &Config, dir: PathBuf) -> Self {
-        Self {
-            dir,
-            base_url: config.site.base_url.clone(),
-            hubs: config.websub.hubs.clone(),
-        }
+/// The URL a client on this machine reaches `listener` at, such as
+/// `http://127.0.0.1:8080/` (an unspecified address becomes loopback).
+pub fn local_url(listener: &TcpListener) -> Result<String> {
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        });
     }
+    Ok(format!("http://{addr}/"))
 }
 
-/// Serves until Ctrl-C (or SIGTERM). Prints the address it listens on.
-pub fn serve(site: &Site, addr: SocketAddr) -> Result<()> {
-    let root = site
-        .dir
+/// Serves `dir` on `listener` until Ctrl-C (or SIGTERM). Prints the URL
+/// it serves, and a warning when the feeds declare another address.
+pub fn serve(dir: &Path, listener: TcpListener) -> Result<()> {
+    let root = dir
         .canonicalize()
-        .with_context(|| format!("cannot serve {}", site.dir.display()))?;
-    let state = Arc::new(Site {
-        dir: root,
-        ..site.clone()
-    });
+        .with_context(|| format!("cannot serve {}", dir.display()))?;
+    let url = local_url(&listener)?;
+    if let Some(declared) = declared_base_url(&root).filter(|base| *base != url) {
+        say(&format!(
+            "warning: the feeds in {} declare {declared} as their address, not {url}: \
+             their links and the OPML's lead there; `readmore serve --build` previews with links to this server",
+            dir.display()
+        ));
+    }
+    say(&format!(
+        "serving {} on {url} (Ctrl-C to stop)",
+        root.display()
+    ));
+    listener.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let local = listener.local_addr()?;
-        eprintln!(
-            "readmore: serving {} on http://{local}/ (Ctrl-C to stop)",
-            state.dir.display()
+    runtime.block_on(run(Arc::new(root), listener))
+}
+
+async fn run(root: Arc<PathBuf>, listener: TcpListener) -> Result<()> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let service = ServiceBuilder::new()
+        .layer(CompressionLayer::new())
+        .service_fn(move |request| handle(root.clone(), request));
+    let graceful = GracefulShutdown::new();
+    let mut stop = pin!(shutdown());
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: keep serving the others.
+                    say(&format!("warning: accept failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let connection = http.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(service.clone()),
         );
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(state)
-            .layer(CompressionLayer::new());
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .context("server failed")
-    })
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away or times out ends only its connection.
+            let _ = connection.await;
+        });
+    }
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// One line on stderr; a closed stderr does not stop the server.
+fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "readmore: {message}");
 }
 
 async fn shutdown() {
@@ -93,68 +162,70 @@ async fn shutdown() {
 }
 
 async fn handle(
-    State(site): State<Arc<Site>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if method != Method::GET && method != Method::HEAD {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, HEAD")],
-            "method not allowed\n",
-        )
-            .into_response();
+    root: Arc<PathBuf>,
+    mut request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Ok(response);
     }
-    let Some(relative) = safe_path(uri.path()) else {
-        return not_found();
+    let Some(relative) = safe_path(request.uri().path()) else {
+        return Ok(not_found());
     };
-    let Some(file) = resolve(&site.dir, &relative) else {
-        return not_found();
+    let Some((file, meta)) = resolve(&root, &relative).await else {
+        return Ok(not_found());
     };
-    let Ok(meta) = tokio::fs::metadata(&file).await else {
-        return not_found();
-    };
-    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-    let mtime = modified
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let etag = format!("W/\"{:x}-{:x}\"", meta.len(), mtime.as_nanos());
-    let last_modified = httpdate::fmt_http_date(modified);
-    let mut response = if not_modified(&headers, &etag, modified) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        match tokio::fs::read(&file).await {
-            Ok(bytes) if method == Method::HEAD => {
-                let mut head = Response::new(Body::empty());
-                head.headers_mut()
-                    .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-                head
+    let etag = etag(&meta);
+    let mut response = match if_none_match(request.headers()) {
+        Some(tags) if matches(tags, &etag) => empty(StatusCode::NOT_MODIFIED),
+        tags => {
+            if tags.is_some() {
+                // RFC 9110 13.1.3: If-None-Match overrides If-Modified-Since.
+                request.headers_mut().remove(header::IF_MODIFIED_SINCE);
             }
-            Ok(bytes) => Response::new(Body::from(bytes)),
-            Err(_) => return not_found(),
+            match ServeFile::new(&file).oneshot(request).await {
+                Ok(served) => served.map(|body| body.map_err(Into::into).boxed_unsync()),
+                Err(never) => match never {},
+            }
         }
     };
-    let h = response.headers_mut();
-    h.insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(media_type(&file)),
     );
-    insert(h, header::ETAG, &etag);
-    insert(h, header::LAST_MODIFIED, &last_modified);
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
+    insert(headers, header::ETAG, &etag);
+    if let Ok(modified) = meta.modified() {
+        insert(
+            headers,
+            header::LAST_MODIFIED,
+            &httpdate::fmt_http_date(modified),
+        );
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     if is_feed(&relative) {
-        for hub in &site.hubs {
-            append(h, header::LINK, &format!("<{hub}>; rel=\"hub\""));
+        let links = tokio::task::spawn_blocking(move || declared_links(&file))
+            .await
+            .unwrap_or_default();
+        for hub in &links.hubs {
+            append(headers, header::LINK, &format!("<{hub}>; rel=\"hub\""));
         }
-        let self_url = format!("{}{}", site.base_url, relative.to_string_lossy());
-        append(h, header::LINK, &format!("<{self_url}>; rel=\"self\""));
+        if let Some(self_url) = &links.self_url {
+            append(
+                headers,
+                header::LINK,
+                &format!("<{self_url}>; rel=\"self\""),
+            );
+        }
     }
-    response
+    Ok(response)
 }
 
 /// The request path as a relative path, or `None` if it could leave the
@@ -176,39 +247,43 @@ fn safe_path(path: &str) -> Option<PathBuf> {
     Some(relative)
 }
 
-/// The file `relative` names inside `root` (canonical), symlinks resolved;
-/// `None` if it is not a regular file inside `root`.
-fn resolve(root: &Path, relative: &Path) -> Option<PathBuf> {
-    let mut path = root.join(relative).canonicalize().ok()?;
-    if path.is_dir() {
-        path = path.join("index.html").canonicalize().ok()?;
+/// The file `relative` names inside `root` (canonical), symlinks resolved,
+/// with its metadata; `None` if it is not a regular file inside `root`.
+async fn resolve(root: &Path, relative: &Path) -> Option<(PathBuf, std::fs::Metadata)> {
+    let mut path = tokio::fs::canonicalize(root.join(relative)).await.ok()?;
+    let mut meta = tokio::fs::metadata(&path).await.ok()?;
+    if meta.is_dir() {
+        path = tokio::fs::canonicalize(path.join("index.html"))
+            .await
+            .ok()?;
+        meta = tokio::fs::metadata(&path).await.ok()?;
     }
-    (path.starts_with(root) && path.is_file()).then_some(path)
+    (path.starts_with(root) && meta.is_file()).then_some((path, meta))
 }
 
-fn not_modified(headers: &HeaderMap, etag: &str, modified: SystemTime) -> bool {
-    if let Some(tags) = headers
+/// A weak validator from the file's size and mtime: files are replaced
+/// atomically, so either changes whenever the bytes do.
+fn etag(meta: &std::fs::Metadata) -> String {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    format!("W/\"{:x}-{:x}\"", meta.len(), mtime.as_nanos())
+}
+
+fn if_none_match(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-    {
-        let bare = etag.trim_start_matches("W/");
-        return tags
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == bare);
-    }
-    let since = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok());
-    since
-        .and_then(|s| httpdate::parse_http_date(s).ok())
-        .is_some_and(|since| {
-            let secs = |t: SystemTime| {
-                t.duration_since(SystemTime::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs())
-            };
-            secs(modified) <= secs(since)
-        })
+}
+
+/// Weak comparison of an `If-None-Match` list with our tag.
+fn matches(tags: &str, etag: &str) -> bool {
+    let bare = etag.trim_start_matches("W/");
+    tags.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == bare)
 }
 
 fn is_feed(relative: &Path) -> bool {
@@ -233,13 +308,136 @@ fn media_type(path: &Path) -> &'static str {
     }
 }
 
-fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "not found\n",
-    )
-        .into_response()
+/// The self and hub links a feed file declares.
+#[derive(Debug, Default, PartialEq)]
+struct Links {
+    self_url: Option<String>,
+    hubs: Vec<String>,
+}
+
+/// Reads the links from the head of a feed (at most [`HEAD_LIMIT`] bytes,
+/// up to its first entry): `<link rel>` in Atom, `<atom:link rel>` in
+/// RSS, `feed_url` and `hubs` in JSON Feed.
+fn declared_links(path: &Path) -> Links {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Links::default();
+    };
+    let mut head = Vec::new();
+    if file.take(HEAD_LIMIT).read_to_end(&mut head).is_err() {
+        return Links::default();
+    }
+    if path.extension().is_some_and(|e| e == Format::Json.ext()) {
+        json_links(&head)
+    } else {
+        xml_links(&head)
+    }
+}
+
+fn xml_links(head: &[u8]) -> Links {
+    use quick_xml::XmlVersion;
+    use quick_xml::events::Event;
+    let mut links = Links::default();
+    let mut reader = quick_xml::Reader::from_reader(head);
+    let mut buf = Vec::new();
+    loop {
+        let element = match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => e,
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        match element.local_name().as_ref() {
+            b"entry" | b"item" => break,
+            b"link" => {
+                let attribute = |name: &[u8]| {
+                    element
+                        .try_get_attribute(name)
+                        .ok()
+                        .flatten()
+                        .and_then(|a| {
+                            a.normalized_value(XmlVersion::Implicit1_0)
+                                .ok()
+                                .map(|v| v.into_owned())
+                        })
+                };
+                match (attribute(b"rel").as_deref(), attribute(b"href")) {
+                    (Some("self"), Some(href)) => links.self_url = Some(href),
+                    (Some("hub"), Some(href)) => links.hubs.push(href),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    links
+}
+
+fn json_links(head: &[u8]) -> Links {
+    #[derive(serde::Deserialize)]
+    struct Hub {
+        url: String,
+    }
+    // Only what comes before the items: the head may end inside them.
+    let end = find(head, b"\"items\":").unwrap_or(head.len());
+    let head = &head[..end];
+    let value_after = |key: &[u8]| {
+        let at = find(head, key)? + key.len();
+        Some(serde_json::Deserializer::from_slice(&head[at..]))
+    };
+    let self_url = value_after(b"\"feed_url\":")
+        .and_then(|mut de| serde::Deserialize::deserialize(&mut de).ok());
+    let hubs: Vec<Hub> = value_after(b"\"hubs\":")
+        .and_then(|mut de| serde::Deserialize::deserialize(&mut de).ok())
+        .unwrap_or_default();
+    Links {
+        self_url,
+        hubs: hubs.into_iter().map(|h| h.url).collect(),
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The base URL the directory's feeds were built for: the self link of
+/// `all.*` (else of any top-level feed) without its file name.
+fn declared_base_url(root: &Path) -> Option<String> {
+    let mut feeds: Vec<PathBuf> = std::fs::read_dir(root)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| is_feed(Path::new(n))))
+        .collect();
+    feeds.sort_by_key(|p| (p.file_stem().is_none_or(|s| s != "all"), p.clone()));
+    let self_url = feeds.iter().find_map(|p| declared_links(p).self_url)?;
+    let cut = self_url.rfind('/')? + 1;
+    Some(self_url[..cut].to_string())
+}
+
+fn full(status: StatusCode, body: Bytes) -> Response<Body> {
+    let mut response = Response::new(
+        Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    response
+}
+
+fn empty(status: StatusCode) -> Response<Body> {
+    full(status, Bytes::new())
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut response = full(status, Bytes::from_static(body.as_bytes()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+fn not_found() -> Response<Body> {
+    text(StatusCode::NOT_FOUND, "not found\n")
 }
 
 fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
@@ -286,5 +484,37 @@ mod tests {
     fn feeds_are_the_top_level_feed_files() {
         assert!(is_feed(Path::new("space.atom")) && is_feed(Path::new("all.json")));
         assert!(!is_feed(Path::new("index.html")) && !is_feed(Path::new("articles/x.json")));
+    }
+
+    // The Link headers repeat the feed's own self and hub links, in every format.
+    #[test]
+    fn links_are_read_from_the_feed_head() {
+        let expected = Links {
+            self_url: Some("https://x.example/f/a.atom".into()),
+            hubs: vec!["https://hub.example/".into()],
+        };
+        let atom = br#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <link href="https://x.example/" rel="alternate"/><link rel="hub" href="https://hub.example/"/>
+            <link href="https://x.example/f/a.atom" rel="self"/><entry><link rel="self" href="no"/></entry></feed>"#;
+        assert_eq!(xml_links(atom), expected);
+        let rss = br#"<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><link>https://x.example/</link>
+            <atom:link href="https://hub.example/" rel="hub"/><atom:link href="https://x.example/f/a.atom" rel="self"/>
+            <item><title>t"#;
+        assert_eq!(xml_links(rss), expected);
+        let json = br#"{"title": "a \"feed_url\": \"no\"", "feed_url": "https://x.example/f/a.atom",
+            "hubs": [{"type": "WebSub", "url": "https://hub.example/"}], "items": [{"feed_url": "no"#;
+        assert_eq!(json_links(json), expected);
+        assert_eq!(
+            json_links(b"{\"items\": [{\"feed_url\": \"x\"}]}"),
+            Links::default()
+        );
+    }
+
+    #[test]
+    fn if_none_match_is_compared_weakly() {
+        assert!(matches("\"a-1\"", "W/\"a-1\""));
+        assert!(matches("W/\"b\", W/\"a-1\"", "W/\"a-1\""));
+        assert!(matches("*", "W/\"a-1\""));
+        assert!(!matches("W/\"other\"", "W/\"a-1\""));
     }
 }

@@ -12,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::redact;
+
 /// An input as the config or the command line names it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -87,12 +89,13 @@ impl Input {
 }
 
 impl Source {
-    /// The name diagnostics and summaries use.
+    /// The name diagnostics, summaries and the store use: a URL without
+    /// its user info.
     pub fn name(&self) -> String {
         match &self.origin {
             Origin::Stdin => "<stdin>".into(),
             Origin::File(path) => path.display().to_string(),
-            Origin::Url(url) => url.to_string(),
+            Origin::Url(url) => redact::strip(url.clone()).to_string(),
         }
     }
 
@@ -105,7 +108,7 @@ impl Source {
                     File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
                 Box::new(BufReader::with_capacity(64 * 1024, file))
             }
-            Origin::Url(url) => bail!("{url} must be fetched, not opened"),
+            Origin::Url(_) => bail!("{} must be fetched, not opened", self.name()),
         };
         let by_name = match &self.origin {
             Origin::File(path) => path

@@ -38,6 +38,7 @@ use rusqlite::{
 use sha2::{Digest, Sha256};
 
 use crate::article::Article;
+use crate::clock;
 use crate::error::Busy;
 
 /// The schema this readmore writes.
@@ -406,14 +407,25 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
     Ok(merged)
 }
 
-/// `date`, or the nearest earlier second no stored article is updated at.
-fn free_date(tx: &Transaction, mut date: i64) -> Result<i64> {
+/// `date`, or the nearest earlier second no stored article is updated at;
+/// when every second down to [`clock::EARLIEST`] is taken, the nearest
+/// later one.
+fn free_date(tx: &Transaction, date: i64) -> Result<i64> {
     let mut taken =
         tx.prepare_cached("SELECT 1 FROM articles WHERE updated = ?1 OR first_seen = ?1 LIMIT 1")?;
-    while taken.exists([date])? {
-        date -= 1;
+    let date = clock::clamp_secs(date);
+    let mut earlier = date;
+    while earlier >= clock::EARLIEST {
+        if !taken.exists([earlier])? {
+            return Ok(earlier);
+        }
+        earlier -= 1;
     }
-    Ok(date)
+    let mut later = date + 1;
+    while taken.exists([later])? {
+        later += 1;
+    }
+    Ok(later)
 }
 
 /// The newest `limit` articles of a section (all sections for `None`),

@@ -20,6 +20,7 @@ use rusqlite::Connection;
 
 use crate::config::Websub;
 use crate::http::{self, Limits, describe};
+use crate::redact;
 use crate::store::{self, Ping};
 
 /// What a flush did.
@@ -53,7 +54,7 @@ pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flu
     let mut due_at = if everything { None } else { Some(unix_now()) };
     loop {
         for ping in store::pings(conn, due_at)? {
-            match send(&client, &ping) {
+            match send(&client, config, &ping) {
                 Ok(()) => {
                     store::ping_delivered(conn, &ping)?;
                     delivered += 1;
@@ -107,14 +108,21 @@ pub fn publish_body(topic: &str) -> String {
         .finish()
 }
 
-fn send(client: &Client, ping: &Ping) -> Result<(), Failure> {
+/// Sends one ping. The queue names hubs without user info; the config's
+/// URL of that hub, with it, is the one posted to.
+fn send(client: &Client, config: &Websub, ping: &Ping) -> Result<(), Failure> {
+    let hub = config
+        .hubs
+        .iter()
+        .find(|h| redact::url(h) == ping.hub)
+        .unwrap_or(&ping.hub);
     let response = client
-        .post(&ping.hub)
+        .post(hub)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(publish_body(&ping.topic))
         .send()
         .map_err(|e| Failure {
-            message: describe(&e),
+            message: redact::text(&describe(&e)).into_owned(),
             retry_after: None,
         })?;
     let status = response.status();

@@ -4,7 +4,10 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::{parse, root};
+use readmore::article::{Article, Block};
 use readmore::classify::Classifier;
 use readmore::config::Config;
 
@@ -29,4 +32,61 @@ fn classifies_unseen_articles_from_every_beat() {
     // Some headlines sit between two beats ("Gemini can now control your
     // Android phone": AI or tech); one miss in twenty is allowed, not more.
     assert!(misses.len() <= 1, "{misses:#?}");
+}
+
+/// One line of tests/fixtures/classify/short.tsv: the section it belongs
+/// in and an article made of the title and the summary.
+fn short_text(line: &str) -> (String, Article) {
+    let mut fields = line.split('\t');
+    let (want, title, summary) = (fields.next(), fields.next(), fields.next());
+    let article = Article {
+        slug: String::new(),
+        key: String::new(),
+        title: title.unwrap().into(),
+        dek: None,
+        body: vec![Block::Paragraph(summary.unwrap().into())],
+        author: None,
+        permalink: None,
+        date: None,
+        updated: None,
+        categories: Vec::new(),
+        found_by: None,
+        lines: (1, 1),
+    };
+    (want.unwrap().into(), article)
+}
+
+// A title and a twenty-word summary, as feeds give them, reach their
+// section: at least 85% overall and at least half of every section's.
+#[test]
+fn classifies_short_texts_in_every_section() {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/classify/short.tsv")).unwrap();
+    let cases: Vec<(String, Article)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(short_text)
+        .collect();
+    let classifier = Classifier::new(&Config::default());
+    let mut per_section: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for (want, article) in &cases {
+        let got = &classifier.sections()[classifier.classify(article).section].id;
+        let tally = per_section.entry(want).or_default();
+        tally.1 += 1;
+        if got == want {
+            tally.0 += 1;
+        } else {
+            misses.push(format!("{}: {got}, not {want}", article.title));
+        }
+    }
+    assert_eq!(per_section.len(), 10, "every section has cases");
+    let right = cases.len() - misses.len();
+    assert!(
+        right * 100 >= cases.len() * 85,
+        "{right}/{}: {misses:#?}",
+        cases.len()
+    );
+    for (section, (right, all)) in per_section {
+        assert!(right * 2 >= all, "{section}: {right}/{all}: {misses:#?}");
+    }
 }

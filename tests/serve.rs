@@ -4,29 +4,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{NOW, readmore, sample};
+use common::{NOW, Served, readmore, sample, serve, serve_with};
 
 const HUB: &str = "https://hub.example.org/";
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Builds the sample in `dir` and serves `dir/feeds` on a free port.
-fn start(dir: &Path) -> Server {
+/// Builds the sample in `dir` (with `extra` build arguments) and serves
+/// `dir/feeds` on a free port.
+fn start_with(dir: &Path, extra: &[&str]) -> Served {
     std::fs::write(
         dir.join("readmore.toml"),
         format!(
@@ -36,43 +25,30 @@ fn start(dir: &Path) -> Server {
     .unwrap();
     // --no-publish: the hub is not on loopback, and tests reach nothing else.
     let sample = sample();
-    let args = [
+    let mut args = vec![
         "build",
         sample.to_str().unwrap(),
         "--now",
         NOW,
         "--no-publish",
     ];
+    args.extend_from_slice(extra);
     let out = readmore(dir, &args, None);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-    Server { child, addr }
+    serve(dir)
+}
+
+fn start(dir: &Path) -> Served {
+    start_with(dir, &[])
 }
 
 /// A raw HTTP/1.1 exchange, so that paths reach the server unnormalised.
 fn raw(
-    server: &Server,
+    server: &Served,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
@@ -263,4 +239,143 @@ fn nothing_outside_the_directory_can_be_read() {
         assert!(status == 404 || status == 400, "{path}: {status}");
         assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
     }
+}
+
+// Link rel="self" is the URL the feed itself declares, not the config's base_url.
+#[test]
+fn self_link_header_is_the_one_the_feed_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(dir.path(), &["--base-url", "https://elsewhere.example/x/"]);
+    for path in ["/space.atom", "/space.rss", "/space.json"] {
+        let (_, headers, _) = raw(&server, "GET", path, &[]);
+        let self_link = format!("<https://elsewhere.example/x{path}>; rel=\"self\"");
+        assert!(
+            header(&headers, "link").contains(&self_link.as_str()),
+            "{path}: {headers:?}"
+        );
+    }
+}
+
+// serve says so when the feeds were built for another address than the one it serves.
+#[test]
+fn serve_warns_when_the_feeds_declare_another_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    assert!(
+        server
+            .startup
+            .contains("warning: the feeds in feeds declare https://feeds.example.org/rm/"),
+        "{}",
+        server.startup
+    );
+    assert!(
+        server.startup.contains("serve --build"),
+        "{}",
+        server.startup
+    );
+}
+
+// Files are served by ServeFile: a byte range is answered with just those bytes.
+#[test]
+fn byte_ranges_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let (status, headers, body) = raw(&server, "GET", "/all.atom", &[("Range", "bytes=0-9")]);
+    let file = std::fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    assert_eq!((status, &body[..]), (206, &file[..10]));
+    assert_eq!(
+        header(&headers, "content-range"),
+        [format!("bytes 0-9/{}", file.len()).as_str()]
+    );
+}
+
+// A client that sends nothing, or keeps a connection idle, is disconnected
+// (after serve's header timeout) instead of holding a descriptor forever.
+#[test]
+fn silent_and_idle_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let generous = Some(std::time::Duration::from_secs(300));
+    let mut silent = TcpStream::connect(&server.addr).unwrap();
+    silent.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    let mut idle = TcpStream::connect(&server.addr).unwrap();
+    let request = format!("HEAD / HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr);
+    idle.write_all(request.as_bytes()).unwrap();
+    for stream in [&mut silent, &mut idle] {
+        stream.set_read_timeout(generous).unwrap();
+        let mut rest = Vec::new();
+        // Ok means the server closed the connection; a timeout is an error.
+        stream.read_to_end(&mut rest).unwrap();
+    }
+}
+
+// `serve --build` previews with working links: the OPML, a feed and an item
+// link all lead to the preview server; the real store and feeds stay untouched.
+#[test]
+fn preview_serves_the_opml_a_feed_and_an_item_link() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("readmore.toml"),
+        format!(
+            "sources = [{:?}]\n[site]\nbase_url = \"https://feeds.example.org/rm/\"\n[websub]\nhubs = [\"{HUB}\"]\n",
+            sample().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut server = serve_with(dir.path(), &["serve", "--build", "--addr", "127.0.0.1:0"]);
+    let base = format!("http://{}", server.addr);
+    assert!(!server.startup.contains("warning:"), "{}", server.startup);
+
+    let (status, _, opml) = raw(&server, "GET", "/index.opml", &[]);
+    assert_eq!(status, 200);
+    let opml = String::from_utf8(opml).unwrap();
+    let doc = roxmltree::Document::parse(&opml).unwrap();
+    let feeds: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("xmlUrl"))
+        .collect();
+    assert!(!feeds.is_empty());
+    assert!(feeds.iter().all(|url| url.starts_with(&base)), "{feeds:?}");
+
+    let feed_path = &feeds[0][base.len()..];
+    let (status, headers, body) = raw(&server, "GET", feed_path, &[]);
+    assert_eq!(status, 200, "{feed_path}");
+    let self_link = format!("<{}>; rel=\"self\"", feeds[0]);
+    assert_eq!(
+        header(&headers, "link"),
+        [self_link.as_str()],
+        "no hub in a preview"
+    );
+    let feed = feed_rs::parser::parse(&body[..]).unwrap();
+    let item = &feed.entries[0].links[0].href;
+    assert!(item.starts_with(&base), "{item}");
+    let (status, headers, page) = raw(&server, "GET", &item[base.len()..], &[]);
+    assert_eq!(status, 200, "{item}");
+    assert!(header(&headers, "content-type")[0].starts_with("text/html"));
+    let title = feed.entries[0].title.as_ref().unwrap().content.clone();
+    assert!(String::from_utf8_lossy(&page).contains(&title[..10]));
+
+    assert!(!dir.path().join(".readmore").exists(), "the real store");
+    assert!(
+        !dir.path().join("feeds").exists(),
+        "the real output directory"
+    );
+    // Stopped with SIGTERM, the preview removes its temporary directory.
+    let preview = server
+        .startup
+        .rsplit("serving ")
+        .next()
+        .unwrap()
+        .split(" on http://")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(Path::new(&preview).exists(), "{preview}");
+    let term = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    server.child.wait().unwrap();
+    assert!(!Path::new(&preview).exists(), "{preview}");
 }

@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use common::server::{MockServer, Reply};
-use common::{parse, readmore, root, sample, stderr};
+use common::{build_at as build, parse, root, sample, stderr};
 use readmore::article::Article;
 use readmore::classify::Classifier;
 use readmore::config::Config;
@@ -28,20 +27,6 @@ fn page(content_type: &str, body: Vec<u8>, extra: Vec<(&'static str, String)>) -
     let mut headers = vec![("Content-Type", content_type.to_string())];
     headers.extend(extra);
     Reply::Body(200, headers, body)
-}
-
-fn build(dir: &Path, inputs: &[&str], now: &str) -> Output {
-    let mut args = vec![
-        "build",
-        "--now",
-        now,
-        "--state",
-        "state.db",
-        "--base-url",
-        "https://feeds.example.org/rm/",
-    ];
-    args.extend_from_slice(inputs);
-    readmore(dir, &args, None)
 }
 
 fn atom(dir: &Path, name: &str) -> feed_rs::model::Feed {

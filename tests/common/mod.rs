@@ -81,6 +81,76 @@ pub fn build_sample(dir: &Path) -> Output {
     out
 }
 
+/// Builds `inputs` at `now` into `dir/feeds`, with the store `dir/state.db`.
+pub fn build_at(dir: &Path, inputs: &[&str], now: &str) -> Output {
+    let mut args = vec![
+        "build",
+        "--now",
+        now,
+        "--state",
+        "state.db",
+        "--base-url",
+        "https://feeds.example.org/rm/",
+    ];
+    args.extend_from_slice(inputs);
+    readmore(dir, &args, None)
+}
+
+/// A running `readmore serve`, stopped on drop.
+pub struct Served {
+    pub child: std::process::Child,
+    pub addr: String,
+    /// What the server printed up to and including its "serving" line.
+    pub startup: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `readmore serve` of `dir/feeds` on a free loopback port.
+pub fn serve(dir: &Path) -> Served {
+    serve_with(dir, &["serve", "--addr", "127.0.0.1:0"])
+}
+
+/// Runs `readmore ARGS` in `dir` and waits for its "serving DIR on
+/// http://ADDR/" line; the rest of its stderr is drained in the background.
+pub fn serve_with(dir: &Path, args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_readmore"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut startup = String::new();
+    while !startup.contains("serving") {
+        assert!(
+            stderr.read_line(&mut startup).unwrap() > 0,
+            "server exited: {startup}"
+        );
+    }
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let addr = startup
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    Served {
+        child,
+        addr,
+        startup,
+    }
+}
+
 /// Every file under `dir/feeds`: path relative to it → bytes and mtime.
 pub fn feed_files(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
     let root = dir.join("feeds");

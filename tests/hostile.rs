@@ -1,0 +1,313 @@
+//! Hostile input and faults: dates out of range, credentials, pathological
+//! markup, bad config numbers, broken stores and symlinks. Every case runs
+//! the real binary and checks that it neither panics nor leaks, and that a
+//! later run still works.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use common::server::{MockServer, Reply};
+use common::{NOW, build_at as build, readmore, sample, serve, stderr};
+
+const T1: &str = "2026-02-20T12:00:00Z";
+const T2: &str = "2026-02-20T13:00:00Z";
+
+fn ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(out)
+    );
+}
+
+/// An HTML listing of articles, each `(slug, title, datetime)`.
+fn listing(articles: &[(&str, &str, &str)]) -> String {
+    let mut html = String::from("<html><body>");
+    for (slug, title, datetime) in articles {
+        html.push_str(&format!(
+            "<article><h2><a href=\"https://example.org/{slug}/\">{title}</a></h2>\
+             <time datetime=\"{datetime}\">then</time>\
+             <p>A rover crossed the crater rim at dawn and sent home new pictures.</p>\
+             <a href=\"https://example.org/{slug}/\">Read More »</a></article>"
+        ));
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+// A page date before year 1 is clamped: neither this run nor later ones panic.
+#[test]
+fn page_dates_before_year_one_do_not_poison_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = listing(&[
+        ("a", "Rover one", "0000-01-01T00:00:00+23:59"),
+        ("b", "Rover two", "0000-01-01T00:00:00Z"),
+        ("c", "Rover three", "0000-01-01T00:00:00Z"),
+    ]);
+    fs::write(dir.path().join("page.html"), html).unwrap();
+    ok(&build(dir.path(), &["page.html"], T1));
+    ok(&build(dir.path(), &["page.html"], T2));
+    let rss = fs::read(dir.path().join("feeds/all.rss")).unwrap();
+    let feed = feed_rs::parser::parse(&rss[..]).unwrap();
+    assert_eq!(feed.entries.len(), 3);
+}
+
+// `--now` before year 1 is clamped rather than panicking after the commit.
+#[test]
+fn a_clock_before_year_one_is_clamped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("page.html"),
+        listing(&[("a", "Rover one", "2026-01-01")]),
+    )
+    .unwrap();
+    ok(&readmore(
+        dir.path(),
+        &[
+            "build",
+            "--now=-1000-01-01T00:00:00Z",
+            "--state",
+            "state.db",
+            "page.html",
+        ],
+        None,
+    ));
+    ok(&build(dir.path(), &["page.html"], T1));
+}
+
+// SOURCE_DATE_EPOCH far before year 1 is clamped too.
+#[test]
+fn source_date_epoch_before_year_one_is_clamped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("page.html"),
+        listing(&[("a", "Rover one", "2026-01-01")]),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_readmore"))
+        .args(["build", "page.html", "--state", "state.db"])
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "-99999999999")
+        .output()
+        .unwrap();
+    ok(&out);
+}
+
+// A store that already holds a date before year 1 (written by an older
+// readmore) renders with that date clamped instead of panicking every run.
+#[test]
+fn a_stored_date_before_year_one_does_not_panic_later_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("page.html"),
+        listing(&[
+            ("a", "Rover one", "2026-01-01"),
+            ("b", "Rover two", "2025-01-01"),
+        ]),
+    )
+    .unwrap();
+    ok(&build(dir.path(), &["page.html"], T1));
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    db.execute(
+        "UPDATE articles SET first_seen = -62198755200, updated = -99999999999",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    fs::remove_dir_all(dir.path().join("feeds")).unwrap();
+    ok(&build(dir.path(), &["page.html"], T2));
+    let rss = fs::read(dir.path().join("feeds/all.rss")).unwrap();
+    assert_eq!(feed_rs::parser::parse(&rss[..]).unwrap().entries.len(), 2);
+}
+
+/// Every byte under `dir` (outputs, store, WAL, lock), as lossy text.
+fn everything_under(dir: &Path) -> String {
+    let mut all = String::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.push_str(&everything_under(&path));
+        } else if path.file_name().is_some_and(|n| n != "readmore.toml") {
+            all.push_str(&String::from_utf8_lossy(&fs::read(&path).unwrap()));
+        }
+    }
+    all
+}
+
+fn html(body: String) -> Reply {
+    Reply::Body(
+        200,
+        vec![("Content-Type", "text/html".into())],
+        body.into_bytes(),
+    )
+}
+
+// A hub's user info is sent as basic auth but never published: not in the
+// feeds, not in the store, not in `status` or `status --json`.
+#[test]
+fn hub_credentials_are_never_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = MockServer::start(vec![Reply::Status(500, vec![])]);
+    let url = format!("http://hubuser:hubsecret@{}/hub", hub.addr);
+    fs::write(
+        dir.path().join("readmore.toml"),
+        format!("state = \"state.db\"\n[websub]\nhubs = [\"{url}\"]\nwait = 0\n"),
+    )
+    .unwrap();
+    let out = readmore(
+        dir.path(),
+        &["build", sample().to_str().unwrap(), "--now", NOW],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let mut shown = stderr(&out);
+    for args in [&["status"][..], &["status", "--json"]] {
+        let out = readmore(dir.path(), args, None);
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+        shown.push_str(&stderr(&out));
+    }
+    shown.push_str(&everything_under(dir.path()));
+    assert!(!shown.contains("hubsecret"), "credential leaked");
+    assert!(!shown.contains("hubuser"), "user name leaked");
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    let public = format!("http://{}/hub", hub.addr);
+    assert!(
+        atom.contains(&format!("href=\"{public}\" rel=\"hub\"")),
+        "{atom}"
+    );
+    // and the hub got them: the next publish authenticates
+    let out = readmore(dir.path(), &["publish"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let auth = hub
+        .requests()
+        .last()
+        .unwrap()
+        .header("authorization")
+        .map(str::to_string);
+    assert_eq!(auth.as_deref(), Some("Basic aHVidXNlcjpodWJzZWNyZXQ="));
+}
+
+/// Runs a build of one URL source; returns what it showed.
+fn build_url(dir: &Path, url: &str, now: &str) -> (Option<i32>, String) {
+    let out = build(dir, &["--json", url, "sample.txt"], now);
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    (out.status.code(), shown)
+}
+
+// A source's user info is used to fetch it and never shown or stored:
+// not in diagnostics, the JSON summary, `runs.error`, `status`, the store's
+// `sources` table, nor in permalinks resolved against the page.
+#[test]
+fn source_credentials_are_redacted_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let page = "<html><body><article><h2><a href=\"/rover/\">Rover</a></h2>\
+                <p>A rover crossed the crater rim at dawn.</p>\
+                <a href=\"/rover/\">Read More »</a></article></body></html>";
+    let server = MockServer::start(vec![Reply::Status(500, vec![]), html(page.to_string())]);
+    let url = format!("http://srcuser:srcsecret@{}/page", server.addr);
+    let (code, mut shown) = build_url(dir.path(), &url, NOW);
+    assert_eq!(code, Some(5), "{shown}");
+    let public = format!("http://{}/page", server.addr);
+    assert!(
+        shown.contains(&format!("{public}: error: HTTP 500")),
+        "{shown}"
+    );
+    let (code, more) = build_url(dir.path(), &url, "2026-02-20T13:00:00Z");
+    assert_eq!(code, Some(0), "{more}");
+    shown.push_str(&more);
+    // a run where every source fails records its error in the store
+    let out = readmore(
+        dir.path(),
+        &["build", "--now", NOW, "--state", "state.db", &url],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    shown.push_str(&stderr(&out));
+    for args in [
+        &["status", "--state", "state.db"][..],
+        &["status", "--state", "state.db", "--json"],
+    ] {
+        let out = readmore(dir.path(), args, None);
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    shown.push_str(&everything_under(dir.path()));
+    assert!(!shown.contains("srcsecret"), "credential leaked");
+    assert!(!shown.contains("srcuser"), "user name leaked");
+    let auth = server.requests()[1]
+        .header("authorization")
+        .map(str::to_string);
+    assert_eq!(auth.as_deref(), Some("Basic c3JjdXNlcjpzcmNzZWNyZXQ="));
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    assert!(
+        atom.contains(&format!("http://{}/rover/", server.addr)),
+        "{atom}"
+    );
+}
+
+// User info that a redirect adds never reaches a permalink or a feed.
+#[test]
+fn user_info_added_by_a_redirect_is_never_published() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let page = "<html><body><article><h2><a href=\"rover/\">Rover</a></h2>\
+                <p>A rover crossed the crater rim at dawn.</p>\
+                <a href=\"rover/\">Read More »</a></article></body></html>";
+    let server = MockServer::start(Vec::new());
+    let target = format!("http://added:bysite@{}/moved/", server.addr);
+    server.script(vec![
+        Reply::Status(302, vec![("Location", target)]),
+        html(page.to_string()),
+    ]);
+    let (code, shown) = build_url(dir.path(), &format!("http://{}/page", server.addr), NOW);
+    assert_eq!(code, Some(0), "{shown}");
+    let all = format!("{shown}{}", everything_under(dir.path()));
+    assert!(!all.contains("bysite"), "redirect credential published");
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    assert!(
+        atom.contains(&format!("http://{}/moved/rover/", server.addr)),
+        "{atom}"
+    );
+}
+
+// `serve` advertises the hub without its user info in its `Link` headers.
+#[test]
+fn serve_links_the_hub_without_credentials() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[websub]\nhubs = [\"https://hubuser:hubsecret@hub.example.org/\"]\n",
+    )
+    .unwrap();
+    let out = readmore(
+        dir.path(),
+        &[
+            "build",
+            sample().to_str().unwrap(),
+            "--now",
+            NOW,
+            "--no-publish",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let served = serve(dir.path());
+    let mut stream = std::net::TcpStream::connect(&served.addr).unwrap();
+    write!(
+        stream,
+        "HEAD /all.atom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = String::new();
+    stream.read_to_string(&mut head).unwrap();
+    assert!(
+        head.contains("<https://hub.example.org/>; rel=\"hub\""),
+        "{head}"
+    );
+    assert!(!head.contains("hubsecret"), "{head}");
+}
