@@ -53,6 +53,13 @@ pub enum Block {
         caption: Option<String>,
         credit: Option<String>,
     },
+    /// A list's items (a feed item's `<ul>` or `<ol>`).
+    List {
+        ordered: bool,
+        items: Vec<String>,
+    },
+    /// A quotation; blank lines separate its paragraphs.
+    Quote(String),
 }
 
 /// Who wrote the article: from a "Photo of NAME" block, else the page header.

@@ -434,11 +434,11 @@ fn starts_word_boundary(rest: &str) -> bool {
 fn body_text(article: &Article) -> String {
     let mut text = String::new();
     for block in &article.body {
-        let part = match block {
-            Block::Paragraph(p) | Block::Heading(p) => p.as_str(),
-            Block::Figure { caption, .. } => caption.as_deref().unwrap_or(""),
-        };
-        text.push_str(part);
+        match block {
+            Block::Paragraph(p) | Block::Heading(p) | Block::Quote(p) => text.push_str(p),
+            Block::Figure { caption, .. } => text.push_str(caption.as_deref().unwrap_or("")),
+            Block::List { items, .. } => text.push_str(&items.join("\n")),
+        }
         text.push('\n');
     }
     text

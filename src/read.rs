@@ -1,10 +1,13 @@
 //! Reading every source of a run into articles: fetching the URLs
 //! (conditionally, when a store remembers their validators), telling text
-//! dumps from HTML pages, parsing each with its parser, dropping duplicates,
-//! and printing every diagnostic as `file:line: level: message`.
+//! dumps, HTML pages and feeds apart, parsing each with its parser, reading
+//! an HTML page without excerpts through the feed it advertises, dropping
+//! duplicates (the same key, or the same permalink once normalised, as an
+//! article found earlier in the run), and printing every diagnostic as
+//! `file:line: level: message`.
 //!
-//! A URL that fails (status, timeout, size) is reported and skipped, so the
-//! other sources still count; a local file that cannot be read, or invalid
+//! A URL that fails (status, timeout, size, a feed that cannot be parsed)
+//! is reported and skipped, so the other sources still count; a local file that cannot be read, or invalid
 //! UTF-8 without `--lossy`, fails the run.
 
 use std::collections::HashMap;
@@ -18,8 +21,10 @@ use crate::article::Article;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
+use crate::feedsrc;
 use crate::fetch::{self, Fetched};
 use crate::parse::{Encoding, ParseError, Parser};
+use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
 use crate::store;
@@ -74,7 +79,9 @@ pub fn read(
     let sources = source::resolve(inputs)?;
     let mut fetched = fetch_urls(config, &sources, store)?.into_iter();
     let mut reading = Reading::default();
+    // Where each article was first found, by key and by normalised permalink.
     let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    let mut seen_links: HashMap<String, (String, usize)> = HashMap::new();
     for source in &sources {
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
@@ -88,15 +95,53 @@ pub fn read(
                         content_type: page.content_type.as_deref(),
                         label,
                     };
-                    let parsed = parse(&name, &page.body[..], &how, encoding)?;
-                    let keys = parsed.0.iter().map(|a| a.key.clone()).collect();
-                    let (etag, last_modified) = (page.etag, page.last_modified);
-                    reading.pages.push(ParsedPage {
-                        url: name.clone(),
-                        etag,
-                        last_modified,
-                        keys,
-                    });
+                    let feed = (kind == Kind::Feed)
+                        .then(|| feedsrc::read_feed(&page.body, Some(&page.url)));
+                    let mut parsed = match feed {
+                        Some(Ok(parsed)) => parsed,
+                        Some(Err(why)) => {
+                            writeln!(diag, "{name}:1: error: {why}")?;
+                            reading.failed.push((name, why));
+                            continue;
+                        }
+                        None => parse(&name, &page.body[..], &how, encoding)?,
+                    };
+                    let mut record = Some(name.clone());
+                    if kind == Kind::Html && parsed.0.is_empty() {
+                        let html = String::from_utf8_lossy(&page.body);
+                        if let Some(url) = feedsrc::advertised_feed(&html, &page.url) {
+                            let feed = redact::strip(url.clone());
+                            match discover(config, store, &url)? {
+                                Discovered::Read(articles, mut diagnostics, recorded) => {
+                                    let note = format!(
+                                        "no excerpts on the page; read through the feed it advertises, {feed}"
+                                    );
+                                    diagnostics.insert(0, Diagnostic::note(1, note));
+                                    parsed = (articles, diagnostics);
+                                    reading.pages.push(recorded);
+                                    record = None;
+                                }
+                                Discovered::NotModified => {
+                                    reading.unchanged.push(feed.to_string());
+                                    continue;
+                                }
+                                Discovered::Failed(why) => {
+                                    let why = format!("its advertised feed {feed}: {why}");
+                                    writeln!(diag, "{name}: error: {why}")?;
+                                    reading.failed.push((name, why));
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                    if let Some(url) = record {
+                        reading.pages.push(ParsedPage {
+                            url,
+                            etag: page.etag,
+                            last_modified: page.last_modified,
+                            keys: parsed.0.iter().map(|a| a.key.clone()).collect(),
+                        });
+                    }
                     parsed
                 }
                 Fetched::NotModified => {
@@ -122,16 +167,31 @@ pub fn read(
         };
         reading.warnings += report(&name, &diagnostics, diag)?;
         for article in articles {
-            if let Some((first, line)) = seen.get(&article.key) {
+            let link = article
+                .permalink
+                .as_deref()
+                .and_then(feedsrc::link_identity);
+            let earlier = seen
+                .get(&article.key)
+                .map(|at| (at, "same slug or id"))
+                .or_else(|| {
+                    let link = link.as_ref()?;
+                    Some((seen_links.get(link)?, "same link"))
+                });
+            if let Some(((first, line), why)) = earlier {
                 let message =
-                    format!("duplicate of the article at {first}:{line} (same slug); skipped");
+                    format!("duplicate of the article at {first}:{line} ({why}); skipped");
                 reading.warnings += report(
                     &name,
                     &[Diagnostic::warning(article.lines.0, message)],
                     diag,
                 )?;
             } else {
-                seen.insert(article.key.clone(), (name.clone(), article.lines.0));
+                let at = (name.clone(), article.lines.0);
+                seen.insert(article.key.clone(), at.clone());
+                if let Some(link) = link {
+                    seen_links.insert(link, at);
+                }
                 reading.found.push(Found {
                     source: name.clone(),
                     article,
@@ -168,7 +228,47 @@ fn fetch_urls(
     fetch::fetch_all(&requests, &config.fetch, &config.site.base_url)
 }
 
-/// Parses one source's bytes as what they are.
+/// What reading a page's advertised feed gave.
+enum Discovered {
+    Read(Vec<Article>, Vec<Diagnostic>, ParsedPage),
+    NotModified,
+    Failed(String),
+}
+
+/// Fetches the feed a page advertises (conditionally, under its own URL)
+/// and reads it.
+fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<Discovered> {
+    let name = redact::strip(feed.clone()).to_string();
+    let (etag, last_modified) = match store {
+        Some(conn) => store::validators(conn, &name)?,
+        None => (None, None),
+    };
+    let request = fetch::Request {
+        url: feed.clone(),
+        etag,
+        last_modified,
+    };
+    let fetched = fetch::fetch_all(&[request], &config.fetch, &config.site.base_url)?;
+    Ok(match fetched.into_iter().next() {
+        Some(Fetched::Page(page)) => match feedsrc::read_feed(&page.body, Some(&page.url)) {
+            Ok((articles, diagnostics)) => {
+                let keys = articles.iter().map(|a| a.key.clone()).collect();
+                let recorded = ParsedPage {
+                    url: name,
+                    etag: page.etag,
+                    last_modified: page.last_modified,
+                    keys,
+                };
+                Discovered::Read(articles, diagnostics, recorded)
+            }
+            Err(why) => Discovered::Failed(why),
+        },
+        Some(Fetched::NotModified) => Discovered::NotModified,
+        Some(Fetched::Failed(why)) => Discovered::Failed(why),
+        None => Discovered::Failed("not fetched".into()),
+    })
+}
+
 /// How to read one source's bytes.
 struct How<'a> {
     kind: Kind,
@@ -180,6 +280,7 @@ struct How<'a> {
     label: &'a str,
 }
 
+/// Parses one source's bytes as what they are.
 fn parse(
     name: &str,
     mut reader: impl BufRead,
@@ -225,6 +326,13 @@ fn parse(
                 }
             };
             Ok(scrape::parse_html(&html, how.page_url, how.label))
+        }
+        Kind::Feed => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {name}"))?;
+            feedsrc::read_feed(&bytes, how.page_url).map_err(|why| anyhow!("{name}:1: {why}"))
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Where listings come from: files, directories of dumps, stdin, and
-//! http(s) URLs; and whether each is a text dump or an HTML page.
+//! http(s) URLs; and whether each is a text dump, an HTML page or a feed
+//! (a feed is told by its `Content-Type` or its root element, never by a
+//! file name alone: see [`crate::feedsrc`]).
 //!
 //! This module names and opens inputs; fetching URLs is [`crate::fetch`]'s
 //! job, reading text and HTML the parsers'.
@@ -12,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::feedsrc;
 use crate::redact;
 
 /// An input as the config or the command line names it.
@@ -53,6 +56,8 @@ pub enum Origin {
 pub enum Kind {
     Text,
     Html,
+    /// RSS, RDF, Atom or JSON Feed.
+    Feed,
 }
 
 impl Input {
@@ -99,7 +104,8 @@ impl Source {
         }
     }
 
-    /// Opens a local source with its kind: by extension, else by sniffing.
+    /// Opens a local source with its kind: a feed by its content, else by
+    /// extension, else by sniffing.
     pub fn open(&self) -> Result<(Box<dyn BufRead>, Kind)> {
         let mut reader: Box<dyn BufRead> = match &self.origin {
             Origin::Stdin => Box::new(io::stdin().lock()),
@@ -117,21 +123,24 @@ impl Source {
                 .map(str::to_ascii_lowercase),
             _ => None,
         };
+        let head = reader
+            .fill_buf()
+            .with_context(|| format!("cannot read {}", self.name()))?;
         let kind = match by_name.as_deref() {
+            _ if feedsrc::looks_like_feed(head) => Kind::Feed,
             Some("html" | "htm") => Kind::Html,
             Some("txt") => Kind::Text,
-            _ => sniff(
-                reader
-                    .fill_buf()
-                    .with_context(|| format!("cannot read {}", self.name()))?,
-            ),
+            _ => sniff(head),
         };
         Ok((reader, kind))
     }
 }
 
-/// HTML or text, by the first bytes.
+/// A feed, HTML or text, by the first bytes.
 pub fn sniff(head: &[u8]) -> Kind {
+    if feedsrc::looks_like_feed(head) {
+        return Kind::Feed;
+    }
     let head = String::from_utf8_lossy(&head[..head.len().min(1024)]).to_ascii_lowercase();
     let start = head.trim_start_matches('\u{feff}').trim_start();
     let markers = [
@@ -149,7 +158,9 @@ pub fn sniff(head: &[u8]) -> Kind {
     }
 }
 
-/// HTML or text, by a `Content-Type`, else by sniffing.
+/// A feed, HTML or text, by a `Content-Type`, else by sniffing. A document
+/// that is plainly a feed is one whatever type it was served as (servers
+/// often say `text/html` or `text/plain` for feeds).
 pub fn kind_of(content_type: Option<&str>, body: &[u8]) -> Kind {
     let media = content_type
         .unwrap_or("")
@@ -159,6 +170,8 @@ pub fn kind_of(content_type: Option<&str>, body: &[u8]) -> Kind {
         .trim()
         .to_ascii_lowercase();
     match media.as_str() {
+        media if feedsrc::is_feed_type(media) => Kind::Feed,
+        _ if feedsrc::looks_like_feed(body) => Kind::Feed,
         "text/html" | "application/xhtml+xml" => Kind::Html,
         "text/plain" => Kind::Text,
         _ => sniff(body),
@@ -294,6 +307,19 @@ mod tests {
         );
         assert_eq!(kind_of(Some("text/plain"), b"<html>"), Kind::Text);
         assert_eq!(kind_of(None, b"<html>"), Kind::Html);
+        assert_eq!(
+            kind_of(Some("application/atom+xml"), b"<feed/>"),
+            Kind::Feed
+        );
+        assert_eq!(
+            kind_of(
+                Some("text/html"),
+                b"<?xml version=\"1.0\"?><rss version=\"2.0\">"
+            ),
+            Kind::Feed,
+            "a feed served as HTML is still a feed"
+        );
+        assert_eq!(kind_of(Some("application/xml"), b"<rss>"), Kind::Feed);
     }
 
     #[test]

@@ -337,9 +337,10 @@ pub fn digest(bytes: &[u8]) -> String {
 /// article whose content changed keeps its published date and is updated
 /// at the clock; an unchanged one keeps both. Within a run, the articles
 /// dated by the clock get distinct dates, a second apart in page order
-/// (first = newest), always later than every date already stored; a page
-/// date already taken moves a second earlier. So no two entries ever share
-/// a date, even when the clock is fixed or goes backwards.
+/// (first = newest), always later than every date already stored, so no
+/// two of them share a date even when the clock is fixed or goes
+/// backwards. A date the page or feed gives is kept to the second, also
+/// when another article has the same one (publishers date items alike).
 pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged> {
     let mut lookup = tx.prepare_cached("SELECT hash, section FROM articles WHERE key = ?1")?;
     let mut plan = Vec::with_capacity(incoming.len());
@@ -367,7 +368,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
         match known {
             None => {
                 let date = match a.date {
-                    Some(date) => free_date(tx, date.timestamp().min(now))?,
+                    Some(date) => clock::clamp_secs(date.timestamp().min(now)),
                     None => {
                         stamp -= 1;
                         stamp + 1
@@ -405,27 +406,6 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
         }
     }
     Ok(merged)
-}
-
-/// `date`, or the nearest earlier second no stored article is updated at;
-/// when every second down to [`clock::EARLIEST`] is taken, the nearest
-/// later one.
-fn free_date(tx: &Transaction, date: i64) -> Result<i64> {
-    let mut taken =
-        tx.prepare_cached("SELECT 1 FROM articles WHERE updated = ?1 OR first_seen = ?1 LIMIT 1")?;
-    let date = clock::clamp_secs(date);
-    let mut earlier = date;
-    while earlier >= clock::EARLIEST {
-        if !taken.exists([earlier])? {
-            return Ok(earlier);
-        }
-        earlier -= 1;
-    }
-    let mut later = date + 1;
-    while taken.exists([later])? {
-        later += 1;
-    }
-    Ok(later)
 }
 
 /// The newest `limit` articles of a section (all sections for `None`),

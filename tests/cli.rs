@@ -118,7 +118,7 @@ fn warnings_go_to_stderr_as_file_line_message() {
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);
     let want = format!(
-        "{}:47: warning: duplicate of the article at {}:3 (same slug); skipped",
+        "{}:47: warning: duplicate of the article at {}:3 (same slug or id); skipped",
         input.display(),
         input.display()
     );

@@ -15,7 +15,8 @@ pub fn article_body(article: &Article) -> String {
     out
 }
 
-/// Body blocks as HTML: `<p>`, `<h2>`, `<figure>` with a `<figcaption>`.
+/// Body blocks as HTML: `<p>`, `<h2>`, `<figure>` with a `<figcaption>`,
+/// `<ul>`/`<ol>` lists and `<blockquote>` quotes.
 pub fn blocks(body: &[Block]) -> String {
     let mut out = String::new();
     for block in body {
@@ -36,6 +37,21 @@ pub fn blocks(body: &[Block]) -> String {
                     let _ = write!(out, "{space}<small>Credit: {}</small>", escape_html(credit));
                 }
                 out.push_str("</figcaption></figure>");
+            }
+            Block::List { ordered, items } => {
+                let tag = if *ordered { "ol" } else { "ul" };
+                let _ = write!(out, "<{tag}>");
+                for item in items {
+                    let _ = write!(out, "<li>{}</li>", escape_html(item));
+                }
+                let _ = write!(out, "</{tag}>");
+            }
+            Block::Quote(text) => {
+                out.push_str("<blockquote>");
+                for p in text.split("\n\n") {
+                    let _ = write!(out, "<p>{}</p>", escape_html(p));
+                }
+                out.push_str("</blockquote>");
             }
         }
         out.push('\n');
@@ -61,6 +77,11 @@ mod tests {
                     caption: Some("\"q\"".into()),
                     credit: Some("<i>".into()),
                 },
+                Block::List {
+                    ordered: true,
+                    items: vec!["<li>".into()],
+                },
+                Block::Quote("a\n\n<q>".into()),
             ],
             author: None,
             permalink: None,
@@ -72,7 +93,7 @@ mod tests {
         };
         assert_eq!(
             article_body(&article),
-            "<h2>&lt;b&gt;</h2>\n<p>a &amp; b &lt;script&gt;</p>\n<figure><figcaption>&quot;q&quot; <small>Credit: &lt;i&gt;</small></figcaption></figure>\n"
+            "<h2>&lt;b&gt;</h2>\n<p>a &amp; b &lt;script&gt;</p>\n<figure><figcaption>&quot;q&quot; <small>Credit: &lt;i&gt;</small></figcaption></figure>\n<ol><li>&lt;li&gt;</li></ol>\n<blockquote><p>a</p><p>&lt;q&gt;</p></blockquote>\n"
         );
     }
 }
