@@ -11,7 +11,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use crate::build::{self, Request, Status, Summary};
+use crate::build::{self, Request, Summary};
 use crate::clock;
 use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
@@ -19,6 +19,7 @@ use crate::parse::Encoding;
 use crate::preview::Preview;
 use crate::serve;
 use crate::source::Input;
+use crate::status::Status;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -228,14 +229,14 @@ pub fn run(cli: Cli) -> Result<u8> {
                 .into_iter()
                 .map(|i| Input::from_arg(i, args.label.clone()))
                 .collect();
-            build::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
+            crate::explain::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
         }
         Command::Status(args) => {
             let mut config = load_config(&args.config)?;
             if let Some(state) = args.state {
                 config.state = state;
             }
-            let status = build::status(&config)?;
+            let status = crate::status::status(&config)?;
             if args.json {
                 serde_json::to_writer_pretty(&mut *stdout, &status)?;
                 writeln!(stdout)?;
@@ -252,7 +253,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 return Err(UsageError("no WebSub hubs configured ([websub] hubs)".into()).into());
             }
             let flushed =
-                build::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
+                crate::publish::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
             writeln!(
                 stderr,
                 "readmore: pings: {} delivered, {} pending",
@@ -295,7 +296,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// The one line a build prints for the operator's log.
 fn summary_line(s: &Summary, hubs: bool) -> String {
     let mut line = format!(
-        "readmore: {}: {} articles ({} new, {} changed, {} moved), {} sections; {} files written, {} unchanged; {} warnings",
+        "readmore: {}: {} articles ({} new, {} changed, {} moved), {} sections; {} files written, {} unchanged{}; {} warnings",
         s.outcome,
         s.articles,
         s.merged.new,
@@ -304,6 +305,10 @@ fn summary_line(s: &Summary, hubs: bool) -> String {
         s.sections,
         s.written,
         s.unchanged,
+        match s.removed {
+            0 => String::new(),
+            n => format!(", {n} removed"),
+        },
         s.warnings
     );
     if hubs {

@@ -180,15 +180,21 @@ impl Entry {
 }
 
 impl Feed {
-    /// A feed named `name` over `entries`, newest first; `None` when empty.
+    /// A feed named `name` over `entries`, newest first. Its `updated` is
+    /// the newest entry's, or `empty_since` for a feed with no entries.
     pub fn new(
         name: &str,
         section_title: Option<&str>,
         mut entries: Vec<Entry>,
+        empty_since: DateTime<Utc>,
         config: &Config,
-    ) -> Option<Self> {
+    ) -> Self {
         entries.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
-        let updated = entries.iter().map(|e| e.updated).max()?;
+        let updated = entries
+            .iter()
+            .map(|e| e.updated)
+            .max()
+            .unwrap_or(empty_since);
         let site = &config.site;
         let (title, description) = match section_title {
             Some(section) => (
@@ -205,7 +211,7 @@ impl Feed {
                     .unwrap_or_else(|| format!("All articles from {}", site.title)),
             ),
         };
-        Some(Self {
+        Self {
             name: name.to_string(),
             id: urn(config.id_namespace(), &format!("feed/{name}")),
             title: xml_safe(&title),
@@ -222,33 +228,13 @@ impl Feed {
                 .collect(),
             updated,
             entries,
-        })
+        }
     }
 
     /// The feed's public URL in the format with file extension `ext`.
     pub fn self_url(&self, ext: &str) -> String {
         format!("{}{}.{ext}", self.base_url, self.name)
     }
-}
-
-/// Every feed of a run: "all" first, then one per section that has entries,
-/// in section order.
-pub fn feeds(entries: Vec<Entry>, sections: &[Section], config: &Config) -> Vec<Feed> {
-    let mut feeds: Vec<Feed> = sections
-        .iter()
-        .filter_map(|section| {
-            let own = entries
-                .iter()
-                .filter(|e| e.section.id == section.id)
-                .cloned()
-                .collect();
-            Feed::new(&section.id, Some(&section.title), own, config)
-        })
-        .collect();
-    if let Some(all) = Feed::new(ALL, None, entries, config) {
-        feeds.insert(0, all);
-    }
-    feeds
 }
 
 fn urn(namespace: &str, name: &str) -> String {

@@ -1,20 +1,39 @@
-//! The files a build writes, and which of them must be rendered again.
+//! The outputs of a run: which files should exist, which must be written
+//! again, and putting them in place.
 //!
-//! Every output — each feed in each format, the index page, the OPML list,
-//! each article page — has a signature: a digest of everything it is
-//! rendered from (its articles' keys, content hashes, sections and dates,
-//! the site settings and rules, readmore's version). An output whose
-//! signature matches the one recorded when its file was last written, and
-//! whose file is still that file (same size and mtime), is skipped without
-//! rendering. The others are rendered in memory and handed back; writing
-//! them is the caller's business.
+//! Every run computes the **desired output set** from the store and the
+//! config alone: path (relative to the output directory) → kind (feed,
+//! index, OPML, article page) → signature, a digest of everything the file
+//! is rendered from (its articles' keys, content hashes, sections and
+//! dates, the site settings and rules, readmore's version). It diffs that
+//! set against the records of what was last written to this output
+//! directory (keyed by its canonical path, however `--out` spells it) and
+//! against the files themselves:
+//!
+//! - a desired file with no record, another signature, or a size or mtime
+//!   other than recorded (deleted, edited, truncated) is rendered again; it
+//!   is written only if its bytes differ from the file's;
+//! - a recorded file no longer desired (the page of a pruned article, the
+//!   feed of a section removed from the config, a format switched off) is
+//!   removed;
+//! - the rest is not even rendered.
+//!
+//! A section whose articles all expired keeps a valid feed with no entries
+//! (so subscribers see it empty, not frozen) until it is removed from the
+//! config; it leaves the index page and the OPML list.
+//!
+//! Writing is all or nothing: every stale file is staged in the [`Sink`]
+//! first, then recorded as pending, then all are switched in one pass, then
+//! orphans are removed, then the final records and the WebSub pings (one per
+//! hub for each feed whose bytes differ from the last recorded ones) are
+//! committed in one transaction. A run that fails or is killed anywhere
+//! leaves records that the next run's diff repairs.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::article::Article;
@@ -22,8 +41,11 @@ use crate::classify::{Classifier, Section};
 use crate::clock;
 use crate::config::Config;
 use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
-use crate::render::{opml, page};
-use crate::store::{self, Member, Output};
+use crate::redact;
+use crate::render::{Format, opml, page};
+use crate::store::{self, Member, Output, Store};
+use crate::websub;
+use crate::write::Sink;
 
 /// Where article pages go, inside the output directory.
 pub const PAGES_DIR: &str = "articles";
@@ -35,31 +57,68 @@ pub struct Plan<'a> {
     pub members: Vec<Member>,
 }
 
-/// A rendered file waiting to be written.
-pub struct Rendered {
-    pub path: PathBuf,
-    pub signature: String,
-    pub bytes: Vec<u8>,
-    /// For a feed: its public URL, the WebSub topic.
-    pub topic: Option<String>,
+/// What the outputs step did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Done {
+    /// Files whose bytes changed.
+    pub written: usize,
+    /// Desired files left as they were.
+    pub unchanged: usize,
+    /// Files no longer desired, removed.
+    pub removed: usize,
 }
 
-impl Rendered {
-    /// A rendered file that is not a feed (no WebSub topic).
-    fn file(path: PathBuf, signature: String, bytes: Vec<u8>) -> Self {
-        Self {
-            path,
-            signature,
-            bytes,
-            topic: None,
+/// The kinds of output, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Feed,
+    Index,
+    Opml,
+    Page,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Feed => "feed",
+            Kind::Index => "index",
+            Kind::Opml => "opml",
+            Kind::Page => "page",
         }
     }
 }
 
-/// The feeds of a run: "all", then every section with members, each with the
-/// newest `retention.items` articles published within `retention.days`.
+/// An output the run wants, and what it is rendered from.
+struct Wanted {
+    kind: Kind,
+    signature: String,
+    what: What,
+}
+
+enum What {
+    Feed { plan: usize, format: Format },
+    Index,
+    Opml,
+    Page(Member),
+}
+
+/// A file rendered this run, to record.
+struct Rendered {
+    path: String,
+    kind: Kind,
+    signature: String,
+    digest: String,
+    /// Whether it was staged (its bytes differ from the file's).
+    staged: bool,
+    /// For a feed: its public URL, the WebSub topic.
+    topic: Option<String>,
+}
+
+/// The feeds with members: "all", then every section with members, each
+/// with the newest `retention.items` articles published within
+/// `retention.days`.
 pub fn plan<'a>(
-    tx: &Transaction,
+    conn: &Connection,
     classifier: &'a Classifier,
     config: &Config,
     now: i64,
@@ -74,10 +133,10 @@ pub fn plan<'a>(
     let mut plans = vec![Plan {
         name: ALL,
         section: None,
-        members: store::members(tx, None, since, limit)?,
+        members: store::members(conn, None, since, limit)?,
     }];
     for section in classifier.sections() {
-        let members = store::members(tx, Some(&section.id), since, limit)?;
+        let members = store::members(conn, Some(&section.id), since, limit)?;
         plans.push(Plan {
             name: &section.id,
             section: Some(section),
@@ -88,148 +147,337 @@ pub fn plan<'a>(
     Ok(plans)
 }
 
-/// The path of an article's page.
-pub fn page_path(config: &Config, key: &str) -> PathBuf {
-    config
-        .output
-        .dir
-        .join(PAGES_DIR)
-        .join(format!("{}.html", feed::page_stem(key)))
+/// The path of an article's page, relative to the output directory.
+pub fn page_path(key: &str) -> String {
+    format!("{PAGES_DIR}/{}.html", feed::page_stem(key))
 }
 
-/// Renders what changed, loading each stored article at most once.
-pub struct Renderer<'a> {
-    tx: &'a Transaction<'a>,
+/// Brings the sink in line with the store: computes the desired output
+/// set, renders and stages what is missing or stale, switches it in,
+/// removes orphans, records the result and queues the WebSub pings.
+/// `plans` are the feeds with members, from [`plan`].
+pub fn update(
+    store: &mut Store,
+    config: &Config,
+    classifier: &Classifier,
+    plans: Vec<Plan>,
+    now: DateTime<Utc>,
+    sink: &mut dyn Sink,
+) -> Result<Done> {
+    let records = store::outputs(store.conn(), sink.key())?;
+    let plans = with_empty_feeds(plans, classifier, &records, config);
+    let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now);
+    let desired = renderer.desired()?;
+    let stale: Vec<(&String, &Wanted)> = desired
+        .iter()
+        .filter(|(path, wanted)| {
+            records.get(*path).is_none_or(|r| {
+                r.signature != wanted.signature
+                    || sink
+                        .stat(path)
+                        .is_none_or(|s| (s.size, s.mtime_ns) != (r.size, r.mtime_ns))
+            })
+        })
+        .collect();
+    let orphans: Vec<&String> = records
+        .keys()
+        .filter(|p| !desired.contains_key(*p))
+        .collect();
+    let mut rendered = Vec::with_capacity(stale.len());
+    for (path, wanted) in stale {
+        let (bytes, topic) = renderer.render(path, wanted)?;
+        let staged = !sink.holds(path, &bytes);
+        if staged {
+            sink.stage(path, &bytes)?;
+        }
+        rendered.push(Rendered {
+            path: path.clone(),
+            kind: wanted.kind,
+            signature: wanted.signature.clone(),
+            digest: store::digest(&bytes),
+            staged,
+            topic,
+        });
+    }
+    drop(renderer);
+    mark_pending(store, sink.key(), &records, &rendered)?;
+    sink.switch()?;
+    for path in &orphans {
+        sink.remove(path)?;
+    }
+    record(store, config, sink, &records, &rendered, &orphans)?;
+    let written = rendered.iter().filter(|r| r.staged).count();
+    Ok(Done {
+        written,
+        unchanged: desired.len() - written,
+        removed: orphans.len(),
+    })
+}
+
+/// `plans` in feed order ("all", then the sections), plus an empty feed
+/// for each configured section that has none with members but whose feed
+/// was written before: its file stays, valid and empty.
+fn with_empty_feeds<'a>(
+    plans: Vec<Plan<'a>>,
+    classifier: &'a Classifier,
+    records: &HashMap<String, Output>,
+    config: &Config,
+) -> Vec<Plan<'a>> {
+    let mut by_name: HashMap<&str, Plan<'a>> = plans.into_iter().map(|p| (p.name, p)).collect();
+    let names = std::iter::once((ALL, None)).chain(
+        classifier
+            .sections()
+            .iter()
+            .map(|s| (s.id.as_str(), Some(s))),
+    );
+    let had_feed = |name: &str| {
+        config
+            .output
+            .formats
+            .iter()
+            .any(|f| records.contains_key(&format!("{name}.{}", f.ext())))
+    };
+    names
+        .filter_map(|(name, section)| {
+            by_name.remove(name).or_else(|| {
+                had_feed(name).then(|| Plan {
+                    name,
+                    section,
+                    members: Vec::new(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Records every file about to be switched in as pending (empty
+/// signature, the digest last recorded), so that a run killed between the
+/// switch and the final record leaves them stale, not forgotten.
+fn mark_pending(
+    store: &mut Store,
+    dir: &str,
+    records: &HashMap<String, Output>,
+    rendered: &[Rendered],
+) -> Result<()> {
+    let tx = store.transaction()?;
+    for r in rendered.iter().filter(|r| r.staged) {
+        let pending = Output {
+            kind: r.kind.as_str().to_string(),
+            signature: String::new(),
+            digest: records
+                .get(&r.path)
+                .map(|o| o.digest.clone())
+                .unwrap_or_default(),
+            size: 0,
+            mtime_ns: 0,
+        };
+        store::set_output(&tx, dir, &r.path, &pending)?;
+    }
+    tx.commit().context("cannot commit to the store")
+}
+
+/// Records what was written and removed, and queues a ping per hub for
+/// every feed whose bytes differ from the last recorded ones.
+fn record(
+    store: &mut Store,
+    config: &Config,
+    sink: &dyn Sink,
+    records: &HashMap<String, Output>,
+    rendered: &[Rendered],
+    orphans: &[&String],
+) -> Result<()> {
+    let tx = store.transaction()?;
+    let dir = sink.key();
+    for r in rendered {
+        let stat = sink
+            .stat(&r.path)
+            .with_context(|| format!("{} vanished after it was written", r.path))?;
+        // Changed since last recorded, not since last on disk: a run killed
+        // after switching but before recording still gets its pings queued.
+        let changed = records
+            .get(&r.path)
+            .map_or(r.staged, |o| o.digest != r.digest);
+        if let Some(topic) = r.topic.as_deref().filter(|_| changed) {
+            for hub in &config.websub.hubs {
+                store::queue_ping(&tx, topic, &redact::url(hub), websub::unix_now())?;
+            }
+        }
+        let output = Output {
+            kind: r.kind.as_str().to_string(),
+            signature: r.signature.clone(),
+            digest: r.digest.clone(),
+            size: stat.size,
+            mtime_ns: stat.mtime_ns,
+        };
+        store::set_output(&tx, dir, &r.path, &output)?;
+    }
+    for path in orphans {
+        store::forget_output(&tx, dir, path)?;
+    }
+    tx.commit().context("cannot commit to the store")
+}
+
+/// Computes signatures and renders, loading each feed's articles once.
+struct Renderer<'a> {
+    conn: &'a Connection,
     config: &'a Config,
     classifier: &'a Classifier,
+    plans: &'a [Plan<'a>],
+    now: DateTime<Utc>,
     /// Digest of the settings every signature includes.
     settings: String,
     articles: HashMap<String, Article>,
-    pub rendered: Vec<Rendered>,
-    pub unchanged: usize,
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(tx: &'a Transaction<'a>, config: &'a Config, classifier: &'a Classifier) -> Self {
+    fn new(
+        conn: &'a Connection,
+        config: &'a Config,
+        classifier: &'a Classifier,
+        plans: &'a [Plan<'a>],
+        now: DateTime<Utc>,
+    ) -> Self {
         let settings = store::digest(
             format!("{} {}", config.render_digest(), classifier.rules_digest()).as_bytes(),
         );
         Self {
-            tx,
+            conn,
             config,
             classifier,
+            plans,
+            now,
             settings,
             articles: HashMap::new(),
-            rendered: Vec::new(),
-            unchanged: 0,
         }
     }
 
-    /// The digest of the settings: when it changes, every page is stale.
-    pub fn settings(&self) -> &str {
-        &self.settings
-    }
-
-    /// Every feed in every configured format.
-    pub fn feeds(&mut self, plans: &[Plan]) -> Result<()> {
-        for plan in plans {
-            for &format in &self.config.output.formats {
-                let path = self
-                    .config
-                    .output
-                    .dir
-                    .join(format!("{}.{}", plan.name, format.ext()));
-                let Some(signature) =
-                    self.stale(&path, &(format.ext(), plan.name, &plan.members))?
-                else {
-                    continue;
-                };
-                let entries = plan
-                    .members
-                    .iter()
-                    .map(|m| self.entry(m))
-                    .collect::<Result<Vec<_>>>()?;
-                let feed = Feed::new(
-                    plan.name,
-                    plan.section.map(|s| s.title.as_str()),
-                    entries,
-                    self.config,
-                )
-                .context("a planned feed has members")?;
-                let bytes = format
-                    .render(&feed)
-                    .with_context(|| format!("cannot render {}", path.display()))?;
-                let topic = Some(feed.self_url(format.ext()));
-                self.rendered.push(Rendered {
-                    path,
+    /// The desired output set: every file this run's store and config call
+    /// for, by path relative to the output directory.
+    fn desired(&self) -> Result<BTreeMap<String, Wanted>> {
+        let mut desired = BTreeMap::new();
+        let output = &self.config.output;
+        for (i, plan) in self.plans.iter().enumerate() {
+            for &format in &output.formats {
+                let signature = self.signature(&("feed", format.ext(), plan.name, &plan.members));
+                let what = What::Feed { plan: i, format };
+                desired.insert(
+                    format!("{}.{}", plan.name, format.ext()),
+                    Wanted {
+                        kind: Kind::Feed,
+                        signature,
+                        what,
+                    },
+                );
+            }
+        }
+        let listed = self.listed();
+        if output.index {
+            let signature = self.signature(&("index", &listed));
+            desired.insert(
+                "index.html".into(),
+                Wanted {
+                    kind: Kind::Index,
                     signature,
-                    bytes,
-                    topic,
-                });
+                    what: What::Index,
+                },
+            );
+        }
+        if output.opml {
+            let names: Vec<(&str, &str)> = listed.iter().map(|k| (k.0, k.1.as_str())).collect();
+            let newest = self.site().updated.timestamp();
+            let signature = self.signature(&("opml", output.opml_format, &names, newest));
+            desired.insert(
+                "index.opml".into(),
+                Wanted {
+                    kind: Kind::Opml,
+                    signature,
+                    what: What::Opml,
+                },
+            );
+        }
+        if output.article_pages {
+            for member in store::all_members(self.conn)? {
+                let signature = self.signature(&("page", &member));
+                desired.insert(
+                    page_path(&member.key),
+                    Wanted {
+                        kind: Kind::Page,
+                        signature,
+                        what: What::Page(member),
+                    },
+                );
             }
         }
-        Ok(())
+        Ok(desired)
     }
 
-    /// The index page and the OPML list, as configured.
-    pub fn site(&mut self, plans: &[Plan]) -> Result<()> {
-        let listings: Vec<Listing> = plans.iter().map(|p| self.listing(p)).collect();
-        let key: Vec<(&str, &str, usize, Option<&Member>)> = plans
+    /// What the index page and the OPML list show of each listed feed.
+    fn listed(&self) -> Vec<(&str, String, usize, Option<&Member>)> {
+        self.plans
             .iter()
-            .zip(&listings)
-            .map(|(p, l)| (p.name, l.title.as_str(), p.members.len(), p.members.first()))
+            .filter(|p| !p.members.is_empty())
+            .map(|p| (p.name, title(p), p.members.len(), p.members.first()))
+            .collect()
+    }
+
+    fn signature(&self, inputs: &impl Serialize) -> String {
+        let json = serde_json::to_vec(&(&self.settings, inputs)).expect("plain data serialises");
+        store::digest(&json)
+    }
+
+    /// The site with the feeds that have members listed.
+    fn site(&self) -> Site {
+        let listings = self
+            .plans
+            .iter()
+            .filter(|p| !p.members.is_empty())
+            .map(|p| self.listing(p))
             .collect();
-        let site = Site::new(self.config, listings.clone());
-        if self.config.output.index {
-            let path = self.config.output.dir.join("index.html");
-            if let Some(signature) = self.stale(&path, &("index", &key))? {
-                self.rendered
-                    .push(Rendered::file(path, signature, page::index(&site)));
-            }
-        }
-        if self.config.output.opml {
-            let path = self.config.output.dir.join("index.opml");
-            let names: Vec<(&str, &str)> = key.iter().map(|k| (k.0, k.1)).collect();
-            let newest = site.updated.timestamp();
-            if let Some(signature) = self.stale(
-                &path,
-                &("opml", self.config.output.opml_format, &names, newest),
-            )? {
-                let bytes = opml::render(&site, self.config.output.opml_format)?;
-                self.rendered.push(Rendered::file(path, signature, bytes));
-            }
-        }
-        Ok(())
+        Site::new(self.config, listings)
     }
 
-    /// The pages of these articles.
-    pub fn pages(&mut self, members: &[Member]) -> Result<()> {
-        let listings = Vec::new();
-        let site = Site::new(self.config, listings);
-        for member in members {
-            let path = page_path(self.config, &member.key);
-            let Some(signature) = self.stale(&path, &("page", member))? else {
-                continue;
-            };
-            let section = self.classifier.section(&member.section);
-            let dates = dates(member);
-            let bytes = page::article(&site, self.article(&member.key)?, &section, dates);
-            self.rendered.push(Rendered::file(path, signature, bytes));
-        }
-        Ok(())
+    /// Renders one output; for a feed, also its WebSub topic.
+    fn render(&mut self, path: &str, wanted: &Wanted) -> Result<(Vec<u8>, Option<String>)> {
+        let context = || format!("cannot render {path}");
+        Ok(match &wanted.what {
+            What::Feed { plan, format } => {
+                let plans = self.plans;
+                let feed = self.feed(&plans[*plan])?;
+                let bytes = format.render(&feed).with_context(context)?;
+                (bytes, Some(feed.self_url(format.ext())))
+            }
+            What::Index => (page::index(&self.site()), None),
+            What::Opml => {
+                let bytes = opml::render(&self.site(), self.config.output.opml_format)
+                    .with_context(context)?;
+                (bytes, None)
+            }
+            What::Page(member) => {
+                let site = Site::new(self.config, Vec::new());
+                let section = self.classifier.section(&member.section);
+                let article = store::article(self.conn, &member.key)?;
+                (
+                    page::article(&site, &article, &section, dates(member)),
+                    None,
+                )
+            }
+        })
     }
 
-    /// The signature of `path` from `inputs`, or `None` when the file on
-    /// disk was written from the same inputs and is still intact.
-    fn stale(&mut self, path: &Path, inputs: &impl Serialize) -> Result<Option<String>> {
-        let json = serde_json::to_vec(&(&self.settings, inputs))?;
-        let signature = store::digest(&json);
-        let recorded = store::output(self.tx, &path.to_string_lossy())?;
-        if recorded.is_some_and(|o| o.signature == signature && is_intact(path, &o)) {
-            self.unchanged += 1;
-            return Ok(None);
-        }
-        Ok(Some(signature))
+    fn feed(&mut self, plan: &Plan) -> Result<Feed> {
+        let entries = plan
+            .members
+            .iter()
+            .map(|m| self.entry(m))
+            .collect::<Result<Vec<_>>>()?;
+        let section_title = plan.section.map(|s| s.title.as_str());
+        Ok(Feed::new(
+            plan.name,
+            section_title,
+            entries,
+            self.now,
+            self.config,
+        ))
     }
 
     fn listing(&self, plan: &Plan) -> Listing {
@@ -238,55 +486,37 @@ impl<'a> Renderer<'a> {
             href: feed::newest_href(self.config, &m.key, &m.section, m.guid.as_deref()),
             date: clock::date(m.published),
         });
-        let title = plan
-            .section
-            .map_or_else(|| "All articles".to_string(), |s| s.title.clone());
         Listing {
             name: plan.name.to_string(),
-            title,
+            title: title(plan),
             count: plan.members.len(),
             newest,
         }
     }
 
-    fn article(&mut self, key: &str) -> Result<&Article> {
-        if !self.articles.contains_key(key) {
-            let article = store::article(self.tx, key)?;
-            self.articles.insert(key.to_string(), article);
-        }
-        Ok(&self.articles[key])
-    }
-
     fn entry(&mut self, member: &Member) -> Result<Entry> {
+        if !self.articles.contains_key(&member.key) {
+            let article = store::article(self.conn, &member.key)?;
+            self.articles.insert(member.key.clone(), article);
+        }
         let section = self.classifier.section(&member.section);
-        let dates = dates(member);
-        let config = self.config;
         Ok(Entry::new(
-            self.article(&member.key)?,
+            &self.articles[&member.key],
             &section,
-            dates,
+            dates(member),
             member.guid.as_deref(),
-            config,
+            self.config,
         ))
     }
+}
+
+fn title(plan: &Plan) -> String {
+    plan.section
+        .map_or_else(|| "All articles".to_string(), |s| s.title.clone())
 }
 
 /// A member's stored dates, clamped: a store written before dates were
 /// clamped on the way in must not break every later run.
 fn dates(member: &Member) -> (DateTime<Utc>, DateTime<Utc>) {
     (clock::date(member.published), clock::date(member.updated))
-}
-
-/// The file is still the one recorded: same size and modification time.
-fn is_intact(path: &Path, recorded: &Output) -> bool {
-    std::fs::metadata(path)
-        .is_ok_and(|m| m.len() == recorded.size && mtime_ns(&m) == recorded.mtime_ns)
-}
-
-/// A file's modification time in nanoseconds since the epoch.
-pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }

@@ -26,10 +26,10 @@
 //! Merge rules (what dates an article gets) live here too, in [`merge`];
 //! which articles go in which feed is decided by the caller.
 
-use std::collections::HashSet;
-use std::fs::{File, TryLockError};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{
@@ -39,10 +39,9 @@ use sha2::{Digest, Sha256};
 
 use crate::article::Article;
 use crate::clock;
-use crate::error::Busy;
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -106,6 +105,20 @@ const MIGRATIONS: &[&str] = &[
         keys          TEXT NOT NULL DEFAULT '[]'
     ) WITHOUT ROWID;
 ",
+    "
+    DROP TABLE outputs;
+    CREATE TABLE outputs (
+        dir       TEXT NOT NULL,
+        path      TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        digest    TEXT NOT NULL,
+        size      INTEGER NOT NULL,
+        mtime_ns  INTEGER NOT NULL,
+        PRIMARY KEY (dir, path)
+    ) WITHOUT ROWID;
+    DELETE FROM meta WHERE name = 'pages';
+",
 ];
 
 /// An open store; while a writable one is open, no other build runs.
@@ -127,9 +140,6 @@ pub struct Merged {
     pub new: usize,
     pub changed: usize,
     pub moved: usize,
-    /// Keys of the articles that are new, changed or moved.
-    #[serde(skip)]
-    pub touched: Vec<String>,
 }
 
 /// A feed member: what decides a feed's content, without the text.
@@ -145,9 +155,14 @@ pub struct Member {
     pub guid: Option<String>,
 }
 
-/// What was last written to an output file.
+/// What was last written to an output file. A run records every file it
+/// is about to switch in first, with an empty signature (and the digest
+/// last recorded, if any), so a run killed before its final record leaves
+/// those files stale for the next run, never forgotten.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// "feed", "index", "opml" or "page".
+    pub kind: String,
     pub signature: String,
     pub digest: String,
     pub size: u64,
@@ -177,7 +192,7 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let lock = lock(&lock_path(path), lock_timeout)?;
+        let lock = crate::lock::lock(&lock_path(path), lock_timeout)?;
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open store {}", path.display()))?;
         let mut store = Self {
@@ -298,7 +313,6 @@ impl Store {
                             new: r.get::<_, i64>(4)? as usize,
                             changed: r.get::<_, i64>(5)? as usize,
                             moved: r.get::<_, i64>(6)? as usize,
-                            touched: Vec::new(),
                         },
                         written: r.get::<_, i64>(7)? as usize,
                         unchanged: r.get::<_, i64>(8)? as usize,
@@ -380,7 +394,6 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 )?
                 .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, a.permalink])?;
                 merged.new += 1;
-                merged.touched.push(a.key.clone());
             }
             Some((old_hash, old_section)) if old_hash != hash => {
                 tx.prepare_cached(
@@ -390,7 +403,6 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
                 merged.changed += 1;
                 merged.moved += usize::from(old_section != item.section);
-                merged.touched.push(a.key.clone());
                 stamp -= 1;
             }
             Some((_, old_section)) => {
@@ -400,7 +412,6 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 .execute(params![a.key, item.section, now])?;
                 if old_section != item.section {
                     merged.moved += 1;
-                    merged.touched.push(a.key.clone());
                 }
             }
         }
@@ -411,7 +422,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
 /// The newest `limit` articles of a section (all sections for `None`),
 /// published at or after `since`, newest first.
 pub fn members(
-    tx: &Transaction,
+    tx: &Connection,
     section: Option<&str>,
     since: i64,
     limit: usize,
@@ -431,21 +442,8 @@ pub fn members(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The stored articles with these keys, in key order.
-pub fn members_by_key(tx: &Transaction, keys: &[String]) -> Result<Vec<Member>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles WHERE key = ?1",
-    )?;
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        out.extend(stmt.query_row([key], member_row).optional()?);
-    }
-    out.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(out)
-}
-
-/// Every stored article, in key order: for when every page must be checked.
-pub fn all_members(tx: &Transaction) -> Result<Vec<Member>> {
+/// Every stored article, in key order: the article pages.
+pub fn all_members(tx: &Connection) -> Result<Vec<Member>> {
     let mut stmt = tx.prepare(
         "SELECT key, hash, section, title, first_seen, updated, guid FROM articles ORDER BY key",
     )?;
@@ -466,7 +464,7 @@ fn member_row(r: &rusqlite::Row) -> rusqlite::Result<Member> {
 }
 
 /// The stored article of `key`.
-pub fn article(tx: &Transaction, key: &str) -> Result<Article> {
+pub fn article(tx: &Connection, key: &str) -> Result<Article> {
     let content: String = tx
         .prepare_cached("SELECT content FROM articles WHERE key = ?1")?
         .query_row([key], |r| r.get(0))?;
@@ -511,19 +509,49 @@ pub fn set_meta(tx: &Transaction, name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn output(tx: &Transaction, path: &str) -> Result<Option<Output>> {
-    let row = tx
-        .prepare_cached("SELECT signature, digest, size, mtime_ns FROM outputs WHERE path = ?1")?
-        .query_row([path], |r| {
-            Ok(Output {
-                signature: r.get(0)?,
-                digest: r.get(1)?,
-                size: r.get::<_, i64>(2)? as u64,
-                mtime_ns: r.get(3)?,
-            })
-        })
-        .optional()?;
-    Ok(row)
+/// The output records of the output directory `dir` (canonical): path
+/// relative to it → what was last written there.
+pub fn outputs(conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs WHERE dir = ?1",
+    )?;
+    let rows = stmt.query_map([dir], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Output {
+                kind: r.get(1)?,
+                signature: r.get(2)?,
+                digest: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+                mtime_ns: r.get(5)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records what was written to `path` in `dir`.
+pub fn set_output(conn: &Connection, dir: &str, path: &str, output: &Output) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO outputs (dir, path, kind, signature, digest, size, mtime_ns)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        dir,
+        path,
+        output.kind,
+        output.signature,
+        output.digest,
+        output.size as i64,
+        output.mtime_ns
+    ])?;
+    Ok(())
+}
+
+pub fn forget_output(conn: &Connection, dir: &str, path: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM outputs WHERE dir = ?1 AND path = ?2")?
+        .execute([dir, path])?;
+    Ok(())
 }
 
 /// A queued WebSub ping.
@@ -622,25 +650,6 @@ pub fn source_unchanged(conn: &Connection, url: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Every output file recorded, for `publish --all`.
-pub fn output_paths(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT path FROM outputs ORDER BY path")?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub fn forget_output(tx: &Transaction, path: &str) -> Result<()> {
-    tx.prepare_cached("DELETE FROM outputs WHERE path = ?1")?
-        .execute([path])?;
-    Ok(())
-}
-
-pub fn set_output(tx: &Transaction, path: &str, output: &Output) -> Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO outputs (path, signature, digest, size, mtime_ns) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![path, output.signature, output.digest, output.size as i64, output.mtime_ns])?;
-    Ok(())
-}
-
 /// Deletes articles not seen since `cutoff` that no feed shows any more.
 /// Walks only the rows old enough to go, through the `last_seen` index.
 pub fn prune(tx: &Transaction, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec<String>> {
@@ -664,35 +673,6 @@ fn lock_path(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Takes an exclusive lock on `path`, retrying until `timeout`.
-fn lock(path: &Path, timeout: Duration) -> Result<File> {
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("cannot open lock file {}", path.display()))?;
-    let start = Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(TryLockError::WouldBlock) if start.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(TryLockError::WouldBlock) => {
-                return Err(Busy {
-                    lock: path.to_path_buf(),
-                    waited: timeout,
-                }
-                .into());
-            }
-            Err(TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
-            }
-        }
-    }
-}
-
 fn incompatible(path: &Path, version: i64) -> String {
     format!(
         "incompatible store {}: schema version {version}, this readmore reads version {SCHEMA_VERSION} \
@@ -705,6 +685,7 @@ fn incompatible(path: &Path, version: i64) -> String {
 mod tests {
     use super::*;
     use crate::article::Block;
+    use crate::error::Busy;
 
     fn article(key: &str, text: &str) -> Article {
         Article {
@@ -775,7 +756,6 @@ mod tests {
                 new: 2,
                 changed: 0,
                 moved: 0,
-                touched: vec!["a".into(), "b".into()]
             }
         );
         assert_eq!(
@@ -803,7 +783,6 @@ mod tests {
                 new: 1,
                 changed: 1,
                 moved: 1,
-                touched: vec!["c".into(), "a".into(), "b".into()]
             }
         );
         assert_eq!(dates(&tx, "c"), (2000, 2000));

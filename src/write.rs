@@ -1,33 +1,179 @@
-//! Putting output files in place: atomically, and only when they changed.
+//! Where output files go: a [`Sink`], and the one that is a directory.
 //!
-//! A file is written to a temporary file in the output directory, flushed to
-//! disk, given the usual 0644 mode (web servers must read it) and renamed
-//! over the old one, so a reader sees either the old or the new complete
-//! file. A file whose bytes would not change is not touched: its mtime stays,
-//! and conditional GETs keep answering 304.
+//! A run hands the sink every file it must (re)write, then switches them all
+//! in one pass. The [`Directory`] sink stages each file as a temporary file
+//! in the output directory (flushed to disk, mode 0644 so web servers can
+//! read it) and renames nothing until every file of the run is staged: a
+//! write that fails (disk full, a path that is a directory) leaves every
+//! output as it was, and the staged files are removed. Then the renames run
+//! back to back and the directories are synced. A file whose bytes would
+//! not change is never staged: its mtime stays, and conditional GETs keep
+//! answering 304.
+//!
+//! The directory itself is locked (`flock` on it, no lock file) for as long
+//! as the sink is open, so two configs writing one directory wait for each
+//! other, and temporary files a killed run left (`.readmore-*`) are removed
+//! on open: under the lock nobody else can own them.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{Context, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Written,
-    Unchanged,
-}
+use anyhow::{Context, Result, bail};
+use tempfile::TempPath;
 
 /// Prefix of the temporary files; a run killed mid-write can leave one.
 const TEMP_PREFIX: &str = ".readmore-";
 
-/// Removes temporary files a killed run left in `dir`. Only call it while
-/// holding the build lock: then no other writer can own them.
-pub fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(0);
-    };
+/// What the sink knows of a file it holds: enough to tell that it is still
+/// the file recorded when it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+/// Somewhere outputs are published. Paths are relative to the sink's root,
+/// `/`-separated.
+pub trait Sink {
+    /// What records of this sink's files are keyed by: for a directory,
+    /// its canonical path.
+    fn key(&self) -> &str;
+    /// The file at `path`, if there is one.
+    fn stat(&self, path: &str) -> Option<Stat>;
+    /// Whether the file at `path` holds exactly `bytes`.
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool;
+    /// Prepares `bytes` to replace `path` at the next [`Sink::switch`];
+    /// nothing visible changes yet.
+    fn stage(&mut self, path: &str, bytes: &[u8]) -> Result<()>;
+    /// Puts every staged file in place, in one pass.
+    fn switch(&mut self) -> Result<()>;
+    /// Removes the file at `path`; a missing file is not an error.
+    fn remove(&mut self, path: &str) -> Result<()>;
+}
+
+/// An output directory, locked while this value lives.
+pub struct Directory {
+    root: PathBuf,
+    key: String,
+    staged: Vec<(TempPath, PathBuf)>,
+    _lock: File,
+}
+
+impl Directory {
+    /// Fails unless `dir` is a directory or can be created as one; changes
+    /// nothing. For a build to call before it touches the store.
+    pub fn check(dir: &Path) -> Result<()> {
+        let existing = dir
+            .ancestors()
+            .find(|a| a.exists())
+            .unwrap_or(Path::new("."));
+        if !existing.is_dir() {
+            bail!(
+                "the output directory {} is not a directory",
+                existing.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Creates (if needed) and locks the directory `dir`, waiting up to
+    /// `timeout` for another build, then removes what killed runs left.
+    pub fn open(dir: &Path, timeout: Duration) -> Result<Self> {
+        Self::check(dir)?;
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", dir.display()))?;
+        let lock = crate::lock::lock_dir(&root, timeout)?;
+        remove_stale_temp_files(&root)?;
+        Ok(Self {
+            key: root.to_string_lossy().into_owned(),
+            root,
+            staged: Vec::new(),
+            _lock: lock,
+        })
+    }
+
+    fn path(&self, path: &str) -> PathBuf {
+        self.root.join(path)
+    }
+}
+
+impl Sink for Directory {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn stat(&self, path: &str) -> Option<Stat> {
+        let meta = fs::symlink_metadata(self.path(path)).ok()?;
+        meta.is_file().then(|| Stat {
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta),
+        })
+    }
+
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+        let path = self.path(path);
+        fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(&path).is_ok_and(|old| old == bytes)
+    }
+
+    fn stage(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        let target = self.path(path);
+        let context = || format!("cannot write {}", target.display());
+        if target.is_dir() {
+            bail!("cannot write {}: it is a directory", target.display());
+        }
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&self.root)
+            .with_context(context)?;
+        temp.write_all(bytes).with_context(context)?;
+        temp.as_file().sync_all().with_context(context)?;
+        set_readable(temp.as_file()).with_context(context)?;
+        // Closed now, removed on drop unless switched in: a run with
+        // thousands of files keeps no descriptor open per file.
+        self.staged.push((temp.into_temp_path(), target));
+        Ok(())
+    }
+
+    fn switch(&mut self) -> Result<()> {
+        let mut dirs = BTreeSet::new();
+        for (temp, target) in std::mem::take(&mut self.staged) {
+            temp.persist(&target)
+                .map_err(|e| e.error)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+            dirs.extend(target.parent().map(Path::to_path_buf));
+        }
+        for dir in dirs {
+            if let Ok(dir) = File::open(dir) {
+                // Makes the renames durable; not every platform can.
+                let _ = dir.sync_all();
+            }
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, path: &str) -> Result<()> {
+        let path = self.path(path);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
+    }
+}
+
+/// Removes temporary files a killed run left in `dir`.
+fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
     let mut removed = 0;
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
@@ -41,36 +187,12 @@ pub fn remove_stale_temp_files(dir: &Path) -> Result<usize> {
     Ok(removed)
 }
 
-/// Writes `bytes` to `path` unless the file already holds them. The
-/// temporary file goes in `temp_dir`, which must be on the same file system
-/// (the output directory: one place to clean after a killed run).
-pub fn write_if_changed(path: &Path, bytes: &[u8], temp_dir: &Path) -> Result<Outcome> {
-    match fs::read(path) {
-        Ok(old) if old == bytes => return Ok(Outcome::Unchanged),
-        Ok(_) => {}
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-    let context = || format!("cannot write {}", path.display());
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(temp_dir)
-        .with_context(context)?;
-    temp.write_all(bytes).with_context(context)?;
-    temp.as_file().sync_all().with_context(context)?;
-    set_readable(temp.as_file()).with_context(context)?;
-    temp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(context)?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(dir) = File::open(dir) {
-        // Makes the rename itself durable; not every platform can.
-        let _ = dir.sync_all();
-    }
-    Ok(Outcome::Written)
+/// A file's modification time in nanoseconds since the epoch.
+fn mtime_ns(meta: &fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 #[cfg(unix)]
@@ -88,39 +210,81 @@ fn set_readable(_: &File) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    fn names(dir: &Path) -> BTreeSet<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect()
+    }
+
     #[test]
-    fn unchanged_bytes_leave_the_file_alone() {
+    fn staged_files_appear_only_at_the_switch() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.atom");
-        assert_eq!(
-            write_if_changed(&path, b"one", dir.path()).unwrap(),
-            Outcome::Written
+        let mut sink = Directory::open(dir.path(), Duration::ZERO).unwrap();
+        sink.stage("a.atom", b"one").unwrap();
+        sink.stage("articles/p.html", b"page").unwrap();
+        assert!(
+            sink.stat("a.atom").is_none(),
+            "not visible before the switch"
         );
-        let before = fs::metadata(&path).unwrap().modified().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        sink.switch().unwrap();
+        assert_eq!(fs::read(dir.path().join("a.atom")).unwrap(), b"one");
+        assert!(sink.holds("articles/p.html", b"page"));
         assert_eq!(
-            write_if_changed(&path, b"one", dir.path()).unwrap(),
-            Outcome::Unchanged
-        );
-        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
-        assert_eq!(
-            write_if_changed(&path, b"two", dir.path()).unwrap(),
-            Outcome::Written
-        );
-        assert_eq!(fs::read(&path).unwrap(), b"two");
-        assert_eq!(
-            fs::read_dir(dir.path()).unwrap().count(),
-            1,
+            names(dir.path()),
+            BTreeSet::from(["a.atom".into(), "articles".into()]),
             "no temporary file left"
         );
     }
 
+    /// Guards all-or-nothing: a run whose staging fails switches nothing.
     #[test]
-    fn stale_temporary_files_are_removed() {
+    fn a_failed_stage_leaves_no_file_changed_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.atom"), "old").unwrap();
+        fs::create_dir(dir.path().join("b.atom")).unwrap();
+        {
+            let mut sink = Directory::open(dir.path(), Duration::ZERO).unwrap();
+            sink.stage("a.atom", b"new").unwrap();
+            let err = sink.stage("b.atom", b"new").unwrap_err();
+            assert!(format!("{err:#}").contains("is a directory"), "{err:#}");
+        }
+        assert_eq!(fs::read(dir.path().join("a.atom")).unwrap(), b"old");
+        assert!(!names(dir.path()).iter().any(|n| n.starts_with(TEMP_PREFIX)));
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_on_open() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(".readmore-abc123"), "half a feed").unwrap();
         fs::write(dir.path().join("all.atom"), "a feed").unwrap();
-        assert_eq!(remove_stale_temp_files(dir.path()).unwrap(), 1);
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        let _sink = Directory::open(dir.path(), Duration::ZERO).unwrap();
+        assert_eq!(names(dir.path()), BTreeSet::from(["all.atom".into()]));
+    }
+
+    /// Guards the output directory lock: two configs writing one directory
+    /// wait for each other instead of deleting each other's files.
+    #[test]
+    fn a_second_writer_of_one_directory_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Directory::open(dir.path(), Duration::ZERO).unwrap();
+        let spelled = dir.path().join(".");
+        let err = Directory::open(&spelled, Duration::from_millis(100))
+            .err()
+            .unwrap();
+        assert!(err.is::<crate::error::Busy>(), "{err:#}");
+    }
+
+    #[test]
+    fn a_file_is_not_an_output_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("afile");
+        fs::write(&file, "x").unwrap();
+        for out in [file.clone(), file.join("below")] {
+            let err = Directory::check(&out).err().unwrap();
+            assert!(format!("{err:#}").contains("is not a directory"), "{err:#}");
+        }
+        Directory::check(&dir.path().join("new/dir")).unwrap();
+        assert!(!dir.path().join("new").exists(), "a check creates nothing");
     }
 }

@@ -1,0 +1,262 @@
+//! The output directory always matches the store: damaged or missing files
+//! are repaired exactly, orphans removed, empty sections kept empty, the
+//! directory recognised however it is spelled, and a failed write switches
+//! no file.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Result, bail};
+use common::server::MockServer;
+use common::{NOW, feed_files, readmore, sample, stderr};
+use readmore::classify::Classifier;
+use readmore::config::Config;
+use readmore::outputs;
+use readmore::store::Store;
+use readmore::write::{Directory, Sink, Stat};
+
+const BASE: &str = "https://feeds.example.org/rm/";
+const LATER: &str = "2026-02-21T12:00:00Z";
+
+fn write_config(dir: &Path, extra: &str) {
+    let config = format!("state = \"state.db\"\n[site]\nbase_url = \"{BASE}\"\n{extra}");
+    fs::write(dir.join("readmore.toml"), config).unwrap();
+}
+
+fn build(dir: &Path, args: &[&str]) -> String {
+    let sample = sample();
+    let mut all = vec!["build", sample.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = readmore(dir, &all, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+/// Files whose bytes or mtime differ between two listings, and files
+/// only in one of them.
+fn changed(
+    before: &BTreeMap<String, (Vec<u8>, SystemTime)>,
+    after: &BTreeMap<String, (Vec<u8>, SystemTime)>,
+) -> BTreeSet<String> {
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    names
+        .into_iter()
+        .filter(|n| before.get(*n) != after.get(*n))
+        .cloned()
+        .collect()
+}
+
+fn entries(path: &Path) -> usize {
+    feed_rs::parser::parse(&fs::read(path).unwrap()[..])
+        .unwrap()
+        .entries
+        .len()
+}
+
+/// Guards self-repair: files deleted, corrupted or renamed between runs are
+/// rewritten, exactly those, whatever the spelling of `--out`, and since
+/// their bytes are what was last published, no hub is pinged again.
+#[test]
+fn a_damaged_output_directory_is_repaired_exactly_and_pings_nobody() {
+    let hub = MockServer::start(Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &format!("[websub]\nhubs = [\"{}\"]\n", hub.url()),
+    );
+    build(dir.path(), &["--now", NOW, "--out", "feeds"]);
+    assert_eq!(hub.requests().len(), 21);
+    let feeds = dir.path().join("feeds");
+    let pristine = feed_files(dir.path());
+    let page = "articles/f1-preseason-tests-show-how-different-2026-will-be.html";
+    let renamed = "articles/rocket-report-say-cheerio-to-orbex-china-is-getting-good-at-booster-landings.html";
+    fs::remove_file(feeds.join(page)).unwrap();
+    fs::remove_file(feeds.join("space.rss")).unwrap();
+    fs::write(feeds.join("all.atom"), "<feed>truncated").unwrap();
+    fs::rename(feeds.join(renamed), feeds.join(format!("{renamed}.bak"))).unwrap();
+    fs::write(feeds.join("notes.txt"), "the operator's own file").unwrap();
+    let damaged = feed_files(dir.path());
+    std::thread::sleep(Duration::from_millis(30));
+
+    let summary = build(dir.path(), &["--now", LATER, "--out", "./feeds/"]);
+    assert!(
+        summary.contains("4 files written, 31 unchanged"),
+        "{summary}"
+    );
+    let repaired = feed_files(dir.path());
+    let want: BTreeSet<String> = [page, "space.rss", "all.atom", renamed]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        changed(&damaged, &repaired),
+        want,
+        "exactly what was damaged"
+    );
+    for name in &want {
+        assert_eq!(
+            repaired[name].0, pristine[name].0,
+            "{name} as first written"
+        );
+    }
+    assert!(repaired.contains_key("notes.txt") && repaired.contains_key(&format!("{renamed}.bak")));
+    assert_eq!(
+        hub.requests().len(),
+        21,
+        "the same bytes again: nobody pinged"
+    );
+
+    let absolute = feeds.to_str().unwrap().to_string();
+    let summary = build(dir.path(), &["--now", LATER, "--out", &absolute]);
+    assert!(
+        summary.contains("0 files written, 35 unchanged"),
+        "{summary}"
+    );
+    assert_eq!(
+        feed_files(dir.path()),
+        repaired,
+        "another spelling, the same records"
+    );
+}
+
+/// Guards empty sections: a feed whose articles all expired stays, valid
+/// and empty (not frozen with old entries), and leaves the index and OPML.
+#[test]
+fn expired_sections_keep_a_valid_empty_feed_and_leave_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "[retention]\ndays = 30\n");
+    build(dir.path(), &["--now", NOW]);
+    let feeds = dir.path().join("feeds");
+    assert_eq!(entries(&feeds.join("all.atom")), 12);
+    let summary = build(dir.path(), &["--now", "2026-04-20T12:00:00Z"]);
+    assert!(summary.contains("0 sections"), "{summary}");
+    for name in ["all", "space", "policy", "culture"] {
+        assert_eq!(entries(&feeds.join(format!("{name}.atom"))), 0, "{name}");
+        assert_eq!(entries(&feeds.join(format!("{name}.rss"))), 0, "{name}");
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(feeds.join(format!("{name}.json"))).unwrap()).unwrap();
+        assert_eq!(json["items"].as_array().map(Vec::len), Some(0), "{name}");
+    }
+    let atom = fs::read_to_string(feeds.join("space.atom")).unwrap();
+    assert!(atom.contains("<updated>2026-04-20T12:00:00"), "{atom}");
+    let index = fs::read_to_string(feeds.join("index.html")).unwrap();
+    assert!(!index.contains("id=\"space\""), "{index}");
+    let opml = fs::read_to_string(feeds.join("index.opml")).unwrap();
+    assert!(!opml.contains("space.atom"), "{opml}");
+    assert_eq!(
+        fs::read_dir(feeds.join("articles")).unwrap().count(),
+        12,
+        "the articles are still stored, so their pages stay"
+    );
+}
+
+/// Guards orphan removal: feeds of sections and formats removed from the
+/// config go, and so do the pages when pages are switched off.
+#[test]
+fn outputs_removed_from_the_config_are_removed_from_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    build(dir.path(), &["--now", NOW]);
+    let feeds = dir.path().join("feeds");
+    assert!(feeds.join("policy.json").exists() && feeds.join("articles").exists());
+    write_config(
+        dir.path(),
+        "[output]\nformats = [\"atom\"]\narticle_pages = false\n\
+         [classify]\nbuiltin = false\n\
+         [[section]]\nid = \"space\"\ntitle = \"Space\"\nterms = { \"rocket\" = 3, \"nasa\" = 3, \"lunar\" = 3 }\n",
+    );
+    let summary = build(dir.path(), &["--now", LATER]);
+    let names: BTreeSet<String> = feed_files(dir.path()).into_keys().collect();
+    let want: BTreeSet<String> = [
+        "all.atom",
+        "space.atom",
+        "other.atom",
+        "index.html",
+        "index.opml",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(names, want, "{summary}");
+    assert!(
+        summary.contains("5 files written, 0 unchanged, 31 removed"),
+        "{summary}"
+    );
+}
+
+/// A sink that fails on its `n`th staged file, like a disk filling up.
+struct FailingSink {
+    inner: Directory,
+    left: usize,
+}
+
+impl Sink for FailingSink {
+    fn key(&self) -> &str {
+        self.inner.key()
+    }
+    fn stat(&self, path: &str) -> Option<Stat> {
+        self.inner.stat(path)
+    }
+    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+        self.inner.holds(path, bytes)
+    }
+    fn stage(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        if self.left == 0 {
+            bail!("cannot write {path}: No space left on device (injected)");
+        }
+        self.left -= 1;
+        self.inner.stage(path, bytes)
+    }
+    fn switch(&mut self) -> Result<()> {
+        self.inner.switch()
+    }
+    fn remove(&mut self, path: &str) -> Result<()> {
+        self.inner.remove(path)
+    }
+}
+
+/// Guards all-or-nothing: a write failing midway through a run that
+/// re-renders every file switches none of them (issue 11: all.atom new
+/// while all.rss old); the next run switches them all.
+#[test]
+fn a_write_failure_midway_switches_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    build(dir.path(), &["--now", NOW]);
+    let before = feed_files(dir.path());
+    let mut config = Config::load(&dir.path().join("readmore.toml")).unwrap();
+    config.site.title = "Renamed".into();
+    config.check().unwrap();
+    let classifier = Classifier::new(&config);
+    let mut store = Store::open(&config.state, Duration::from_secs(60)).unwrap();
+    let plans = outputs::plan(store.conn(), &classifier, &config, 0).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(LATER)
+        .unwrap()
+        .to_utc();
+    for fail_at in [0, 1, 20, 34] {
+        let mut sink = FailingSink {
+            inner: Directory::open(&config.output.dir, Duration::ZERO).unwrap(),
+            left: fail_at,
+        };
+        let plans = outputs::plan(store.conn(), &classifier, &config, 0).unwrap();
+        let err =
+            outputs::update(&mut store, &config, &classifier, plans, now, &mut sink).unwrap_err();
+        assert!(format!("{err:#}").contains("injected"), "{err:#}");
+        drop(sink);
+        assert_eq!(feed_files(dir.path()), before, "failing at file {fail_at}");
+    }
+    let mut sink = Directory::open(&config.output.dir, Duration::ZERO).unwrap();
+    let done = outputs::update(&mut store, &config, &classifier, plans, now, &mut sink).unwrap();
+    assert_eq!((done.written, done.removed), (35, 0));
+    let after = feed_files(dir.path());
+    assert!(
+        after
+            .values()
+            .all(|(bytes, _)| String::from_utf8_lossy(bytes).contains("Renamed")),
+        "every file switched"
+    );
+}
