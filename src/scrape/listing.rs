@@ -89,15 +89,20 @@ pub struct Item<'a> {
     pub signals: Vec<Signal>,
 }
 
-/// The excerpts of `doc` in page order, or why there are none.
+/// The excerpts of `doc` in page order, or why there are none. Only
+/// `elements` (the page's, down to the reader's depth limit) are looked at.
 pub fn items<'a>(
     doc: &'a Html,
+    elements: &[ElementRef<'a>],
     base: Option<&Url>,
     labels: &Labels,
 ) -> Result<Vec<Item<'a>>, String> {
-    let page = Page::new(doc, base);
+    let page = Page::new(doc, elements, base);
     let mut more: Vec<(ElementRef, Vec<Signal>)> = Vec::new();
-    for a in select(&doc.root_element(), "a[href]") {
+    let anchors = elements
+        .iter()
+        .filter(|e| e.value().name() == "a" && e.value().attr("href").is_some());
+    for &a in anchors {
         if in_chrome(&a) || page.heading_of_link.contains_key(&a.id()) {
             continue;
         }
@@ -143,13 +148,16 @@ struct Page<'a> {
     headings: Vec<(ElementRef<'a>, Option<String>)>,
     /// Title-heading links → their heading's index in `headings`.
     heading_of_link: HashMap<NodeId, usize>,
+    /// Element → indices (ascending, so in page order) of the title
+    /// headings inside it.
+    heads_in: HashMap<NodeId, Vec<usize>>,
     /// Every element's position in document order.
     order: HashMap<NodeId, usize>,
     base: Option<Url>,
 }
 
 impl<'a> Page<'a> {
-    fn new(doc: &'a Html, base: Option<&Url>) -> Page<'a> {
+    fn new(doc: &'a Html, elements: &[ElementRef<'a>], base: Option<&Url>) -> Page<'a> {
         let order = doc
             .root_element()
             .descendants()
@@ -159,11 +167,11 @@ impl<'a> Page<'a> {
         let mut page = Page {
             headings: Vec::new(),
             heading_of_link: HashMap::new(),
+            heads_in: HashMap::new(),
             order,
             base: base.cloned(),
         };
-        let css = "h1, h2, h3, h4, h5, h6, [class*=title], [class*=Title]";
-        for h in select(&doc.root_element(), css) {
+        for &h in elements {
             if !is_heading(&h) && !is_title_class(&h) {
                 continue;
             }
@@ -178,10 +186,27 @@ impl<'a> Page<'a> {
                 continue;
             }
             let address = link.value().attr("href").and_then(|h| page.address(h));
-            page.heading_of_link.insert(link.id(), page.headings.len());
+            let index = page.headings.len();
+            page.heading_of_link.insert(link.id(), index);
+            for node in h.ancestors() {
+                page.heads_in.entry(node.id()).or_default().push(index);
+            }
             page.headings.push((h, address));
         }
         page
+    }
+
+    /// The title headings inside `el`, in page order.
+    fn headings_in(
+        &self,
+        el: &ElementRef,
+    ) -> impl Iterator<Item = &(ElementRef<'a>, Option<String>)> {
+        let indices = self
+            .heads_in
+            .get(&el.id())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        indices.iter().map(|&i| &self.headings[i])
     }
 
     /// `href` made absolute, without a `#more-N` fragment, for comparing.
@@ -213,21 +238,18 @@ impl<'a> Page<'a> {
         let Some(address) = self.target(a) else {
             return false;
         };
-        let at = self.order.get(&a.id());
-        for ancestor in a.ancestors().filter_map(ElementRef::wrap).take(8) {
-            let inside: Vec<&(ElementRef, Option<String>)> = self
-                .headings
-                .iter()
-                .filter(|(h, _)| h.ancestors().any(|n| n.id() == ancestor.id()))
-                .collect();
-            if inside.is_empty() {
+        let Some(&at) = self.order.get(&a.id()) else {
+            return false;
+        };
+        for ancestor in a.ancestors().take(8) {
+            let Some(inside) = self.heads_in.get(&ancestor.id()) else {
                 continue;
-            }
-            let before = inside
-                .iter()
-                .filter(|(h, _)| self.order.get(&h.id()) < at)
-                .max_by_key(|(h, _)| self.order.get(&h.id()));
-            return before.is_some_and(|(_, addr)| addr.as_ref() == Some(&address));
+            };
+            let order = |i: &usize| self.order.get(&self.headings[*i].0.id()).copied();
+            let before = inside.partition_point(|i| order(i) < Some(at));
+            return before
+                .checked_sub(1)
+                .is_some_and(|i| self.headings[inside[i]].1.as_ref() == Some(&address));
         }
         false
     }
@@ -239,12 +261,8 @@ impl<'a> Page<'a> {
         container: &ElementRef<'a>,
         link: Option<&ElementRef>,
     ) -> Option<ElementRef<'a>> {
-        let inside = |h: &ElementRef| h.ancestors().any(|n| n.id() == container.id());
-        let target = link
-            .and_then(|a| a.value().attr("href"))
-            .and_then(|h| self.address(h));
-        let titled: Vec<&(ElementRef, Option<String>)> =
-            self.headings.iter().filter(|(h, _)| inside(h)).collect();
+        let target = link.and_then(|a| self.target(a));
+        let titled: Vec<&(ElementRef, Option<String>)> = self.headings_in(container).collect();
         if let Some((h, _)) = titled
             .iter()
             .find(|(_, addr)| target.is_some() && *addr == target)
@@ -265,11 +283,7 @@ impl<'a> Page<'a> {
             if is_heading(&sibling) {
                 return Some(sibling);
             }
-            if let Some((h, _)) = self
-                .headings
-                .iter()
-                .find(|(h, _)| h.ancestors().any(|n| n.id() == sibling.id()))
-            {
+            if let Some((h, _)) = self.headings_in(&sibling).next() {
                 return Some(*h);
             }
             if select(&sibling, "a[href]").next().is_some() {
@@ -314,11 +328,8 @@ impl<'a> Page<'a> {
                     continue;
                 }
                 let heading = self
-                    .headings
-                    .iter()
-                    .find(|(h, addr)| {
-                        addr.is_some() && h.ancestors().any(|n| n.id() == sibling.id())
-                    })
+                    .headings_in(&sibling)
+                    .find(|(_, addr)| addr.is_some())
                     .map(|(h, _)| *h);
                 if heading.is_some() {
                     whole.push(Item {
@@ -404,13 +415,26 @@ fn is_heading(el: &ElementRef) -> bool {
     matches!(el.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
-/// A title by its class (`article-title`, `node__title`), not a subtitle.
+/// A title by its class (`article-title`, `node__title`), not a subtitle,
+/// nor a wrapper around more than a title and its link.
 fn is_title_class(el: &ElementRef) -> bool {
-    !matches!(el.value().name(), "a" | "span" | "body")
-        && el.value().classes().any(|c| {
-            let c = c.to_ascii_lowercase();
-            c.contains("title") && !c.contains("subtitle") && !c.contains("sub-title")
+    let titled = el.value().classes().any(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("title") && !c.contains("subtitle") && !c.contains("sub-title")
+    });
+    let small = || {
+        let mut links = 0;
+        el.descendants().filter_map(ElementRef::wrap).all(|d| {
+            links += usize::from(d.value().name() == "a");
+            links <= 2
+                && !is_heading(&d)
+                && !matches!(
+                    d.value().name(),
+                    "p" | "article" | "section" | "ul" | "ol" | "li" | "img" | "time"
+                )
         })
+    };
+    titled && !matches!(el.value().name(), "a" | "span" | "body" | "html") && small()
 }
 
 fn is_more_fragment(fragment: &str) -> bool {
@@ -463,7 +487,12 @@ mod tests {
 
     fn titles(html: &str) -> Result<Vec<String>, String> {
         let doc = Html::parse_document(html);
-        let items = items(&doc, None, &Labels::new("Read More"))?;
+        let elements: Vec<ElementRef> = doc
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .collect();
+        let items = items(&doc, &elements, None, &Labels::new("Read More"))?;
         Ok(items
             .iter()
             .map(|i| {

@@ -28,6 +28,8 @@
 use std::fmt;
 use std::sync::LazyLock;
 
+use ego_tree::NodeId;
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Node};
 
 use crate::text::{clean_line, fold};
@@ -266,31 +268,30 @@ fn more_token(class: &str) -> Option<String> {
         .then_some(token)
 }
 
-/// A link's text as shown, and with its screen-reader text.
+/// A link's text as shown, and with its screen-reader text. Iterative:
+/// any depth is safe.
 fn link_texts(a: &ElementRef) -> (String, String) {
     let (mut visible, mut full) = (String::new(), String::new());
-    collect(a, false, &mut visible, &mut full);
-    (clean_line(&visible), clean_line(&full))
-}
-
-fn collect(el: &ElementRef, hidden: bool, visible: &mut String, full: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => {
-                full.push_str(t);
-                if !hidden {
-                    visible.push_str(t);
+    let mut hidden_by: Option<NodeId> = None;
+    for edge in a.traverse().skip(1) {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) => {
+                    full.push_str(t);
+                    if hidden_by.is_none() {
+                        visible.push_str(t);
+                    }
                 }
-            }
-            Node::Element(e) => {
-                if let Some(child) = ElementRef::wrap(child) {
-                    let hides = e.classes().any(is_hiding_class);
-                    collect(&child, hidden || hides, visible, full);
+                Node::Element(e) if hidden_by.is_none() && e.classes().any(is_hiding_class) => {
+                    hidden_by = Some(node.id());
                 }
-            }
-            _ => {}
+                _ => {}
+            },
+            Edge::Close(node) if hidden_by == Some(node.id()) => hidden_by = None,
+            Edge::Close(_) => {}
         }
     }
+    (clean_line(&visible), clean_line(&full))
 }
 
 /// Classes themes use for text only screen readers get.
