@@ -1,33 +1,33 @@
 //! HTML listing pages → [`Article`] values, the same ones the text parser
 //! makes, plus what only the HTML has: the permalink and often the date.
 //!
-//! Each excerpt is found by its more-link: an anchor whose text begins or
-//! ends with the label ("Read More »" by default; "Continue reading" on many
-//! themes), often with the title inside for screen readers. Its container is
-//! the nearest enclosing `article`, else the largest ancestor holding no
-//! other more-link (the repeated element of the listing). From the
-//! container come the title (the heading, or the screen-reader text), the
+//! Which parts of the page are excerpts is [`listing`]'s business (chrome by
+//! structure, the repeated sibling structure, posts shown whole), with each
+//! more-link recognised by the named signals of [`morelink`]. From each
+//! excerpt come the title (the title heading's primary text, else what its
+//! link or image says, else the more-link's screen-reader text), the
 //! permalink (the heading's link, else the more-link's, made absolute), the
-//! date (`<time datetime>`, `itemprop="datePublished"`), the author (an
+//! published and modified dates (chosen by [`crate::pubdate`]), the author (an
 //! author box with a bio, `rel="author"`, a byline), a dek, and the body as
 //! paragraphs, subheadings and figures. Site chrome — navigation, sidebars,
 //! meta lines, share buttons, comment links, newsletter boxes, scripts — is
 //! not article text. Parsing is html5ever's, so broken markup is repaired
 //! the way browsers repair it.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-
+use chrono_tz::Tz;
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 mod listing;
 mod morelink;
 
 use crate::article::{Article, Author, Block};
-use crate::clock;
+use crate::categories;
 use crate::diag::Diagnostic;
+use crate::dom::{classes, select};
+use crate::pubdate::PageDates;
 use crate::text::{clean_line, slug_key};
 use morelink::Labels;
 
@@ -95,21 +95,23 @@ pub fn parse_html(
         }
     };
     let page_author = page_author(&doc);
-    let mut anchors: Vec<ElementRef> = Vec::new();
+    let page_dates = PageDates::of(&doc, Tz::UTC);
+    let single = items.len() == 1;
     let mut articles = Vec::new();
+    let mut lines = Lines::new(html);
     for item in items {
         let anchor = item
             .more_link
             .or_else(|| item.heading.and_then(|h| select(&h, "a[href]").next()));
-        let href = anchor.and_then(|a| a.value().attr("href"));
-        let line = line_of(html, href, &anchors);
-        anchors.extend(anchor);
+        let line = lines.of(anchor.and_then(|a| a.value().attr("href")));
         let excerpt = Excerpt {
             container: item.container,
             heading: item.heading,
             more_link: item.more_link,
             labels: &labels,
             base: base.as_ref(),
+            page_dates: &page_dates,
+            single,
         };
         match excerpt.article(line, page_author.as_deref()) {
             Some(mut article) => {
@@ -133,6 +135,9 @@ struct Excerpt<'a> {
     more_link: Option<ElementRef<'a>>,
     labels: &'a Labels,
     base: Option<&'a Url>,
+    page_dates: &'a PageDates,
+    /// The page's only excerpt: the page's own dates are its.
+    single: bool,
 }
 
 impl<'a> Excerpt<'a> {
@@ -168,6 +173,10 @@ impl<'a> Excerpt<'a> {
         });
         let mut body = Vec::new();
         self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
+        let categories = categories::of_excerpt(&self.container, permalink.as_deref());
+        let dates = self
+            .page_dates
+            .excerpt(&self.container, permalink.as_deref(), self.single);
         Some(Article {
             slug,
             key,
@@ -176,9 +185,9 @@ impl<'a> Excerpt<'a> {
             body,
             author,
             permalink,
-            date: self.date(),
-            updated: None,
-            categories: Vec::new(),
+            date: dates.published,
+            updated: dates.modified,
+            categories,
             found_by: None,
             lines: (line, line),
         })
@@ -254,25 +263,6 @@ impl<'a> Excerpt<'a> {
             None => Url::parse(href).ok()?,
         };
         matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-    }
-
-    fn date(&self) -> Option<DateTime<Utc>> {
-        let time = select(&self.container, "time[datetime]")
-            .next()
-            .and_then(|t| t.value().attr("datetime"));
-        let prop = select(&self.container, "[itemprop=datePublished]")
-            .next()
-            .and_then(|e| {
-                let v = e.value();
-                v.attr("datetime")
-                    .or(v.attr("content"))
-                    .map(str::to_string)
-                    .or_else(|| Some(text(&e)))
-            });
-        time.map(str::to_string)
-            .or(prop)
-            .as_deref()
-            .and_then(parse_date)
     }
 
     /// An author box: a photo "Photo of NAME" (or a name) and a bio.
@@ -425,52 +415,38 @@ fn slug_of(permalink: &str) -> Option<String> {
     (!stem.chars().all(|c| c.is_ascii_digit())).then_some(stem)
 }
 
-/// A page's date, clamped into the range every format can write.
-fn parse_date(value: &str) -> Option<DateTime<Utc>> {
-    let value = value.trim();
-    let date = DateTime::parse_from_rfc3339(value)
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
-                .ok()
-                .map(|d| d.and_utc())
-        })
-        .or_else(|| {
-            NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .ok()?
-                .and_hms_opt(0, 0, 0)
-                .map(|d| d.and_utc())
-        });
-    date.map(clock::clamp)
+/// The lines of the more-links, found by their hrefs in the source. The
+/// links come in document order, so one cursor moves forward through the
+/// page and numbering every excerpt reads the page once (searching from
+/// the top for each excerpt made 32,000 excerpts take 18 s).
+struct Lines<'a> {
+    html: &'a str,
+    cursor: usize,
+    line: usize,
 }
 
-/// The 1-based line of the `nth` more-link in the source, found by its href.
-fn line_of(html: &str, href: Option<&str>, before: &[ElementRef]) -> usize {
-    let Some(href) = href.filter(|h| !h.is_empty()) else {
-        return 1;
-    };
-    let repeats = before
-        .iter()
-        .filter(|a| a.value().attr("href") == Some(href))
-        .count();
-    let mut from = 0;
-    for _ in 0..=repeats {
-        match html[from..].find(href) {
-            Some(at) => from += at + href.len(),
-            None => return 1,
+impl<'a> Lines<'a> {
+    fn new(html: &'a str) -> Self {
+        Self {
+            html,
+            cursor: 0,
+            line: 1,
         }
     }
-    html[..from].matches('\n').count() + 1
-}
 
-fn select<'a>(el: &ElementRef<'a>, css: &str) -> impl Iterator<Item = ElementRef<'a>> + use<'a> {
-    let selector = Selector::parse(css).expect("valid selector");
-    el.select(&selector).collect::<Vec<_>>().into_iter()
-}
-
-fn classes<'a>(el: &'a ElementRef) -> impl Iterator<Item = String> + 'a {
-    el.value().classes().map(str::to_ascii_lowercase)
+    /// The 1-based line of the next occurrence of `href`; where the source
+    /// spells it otherwise (with entities), the line of the last one found.
+    fn of(&mut self, href: Option<&str>) -> usize {
+        let rest = &self.html[self.cursor..];
+        if let Some(end) = href
+            .filter(|h| !h.is_empty())
+            .and_then(|h| rest.find(h).map(|at| at + h.len()))
+        {
+            self.line += rest[..end].matches('\n').count();
+            self.cursor += end;
+        }
+        self.line
+    }
 }
 
 /// Not article text: chrome (see [`listing`]) or a part of the excerpt
@@ -690,14 +666,5 @@ mod tests {
             parse_html(&html, Some(&page), DEFAULT_LABEL);
             parse_html(&html, None, "Continue reading");
         }
-    }
-
-    #[test]
-    fn dates_in_the_shapes_pages_use() {
-        assert!(parse_date("2026-02-19T10:30:00Z").is_some());
-        assert!(parse_date("2026-02-19T10:30:00+01:00").is_some());
-        assert!(parse_date("2026-02-19T10:30:00").is_some());
-        assert!(parse_date("2026-02-19").is_some());
-        assert!(parse_date("February 19").is_none());
     }
 }

@@ -21,10 +21,11 @@
 use std::collections::{HashMap, HashSet};
 
 use ego_tree::NodeId;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::morelink::{self, Labels, Signal};
+use crate::dom::select;
 
 /// Exact class tokens (or ids) of elements that are never an excerpt.
 const CHROME_TOKENS: &[&str] = &[
@@ -474,11 +475,6 @@ pub fn in_chrome(el: &ElementRef) -> bool {
     std::iter::once(*el)
         .chain(el.ancestors().filter_map(ElementRef::wrap))
         .any(|a| is_chrome_element(&a))
-}
-
-fn select<'a>(el: &ElementRef<'a>, css: &str) -> impl Iterator<Item = ElementRef<'a>> + use<'a> {
-    let selector = Selector::parse(css).expect("valid selector");
-    el.select(&selector).collect::<Vec<_>>().into_iter()
 }
 
 #[cfg(test)]
