@@ -12,7 +12,10 @@
 //!   `first_seen` (= published: the page's date, else when first seen),
 //!   `updated`, `last_seen` (Unix seconds), and `guid`: the permalink the
 //!   page gave when the article was first stored (its feed id for good), or
-//!   NULL for an id derived from the slug.
+//!   NULL for an id derived from the key (no permalink, or one another
+//!   article already has as its id). A feed item's key is derived from
+//!   its publisher's id (see `feedsrc`), so it keeps its row when its
+//!   link changes.
 //! - `outputs`: per written file, the signature of what it was rendered
 //!   from and its size and mtime, so an unchanged feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings.
@@ -125,6 +128,7 @@ const MIGRATIONS: &[&str] = &[
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    created: bool,
     _lock: Option<File>,
 }
 
@@ -193,16 +197,22 @@ impl Store {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let lock = crate::lock::lock(&lock_path(path), lock_timeout)?;
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open store {}", path.display()))?;
+        let created = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+        let conn = Connection::open(path).with_context(|| damaged(path))?;
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
+            created,
             _lock: Some(lock),
         };
-        store.prepare()?;
+        store.prepare().with_context(|| damaged(path))?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Whether this open created the store (no file, or an empty one).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Opens an existing store for reading, without the lock.
@@ -214,14 +224,22 @@ impl Store {
             );
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("cannot open store {}", path.display()))?;
+            .with_context(|| damaged(path))?;
         let store = Self {
             conn,
             path: path.to_path_buf(),
+            created: false,
             _lock: None,
         };
         store.conn.busy_timeout(Duration::from_secs(10))?;
-        let version = store.version()?;
+        let version = store.version().with_context(|| damaged(path))?;
+        if (0..SCHEMA_VERSION).contains(&version) {
+            bail!(
+                "store {} was written by an older readmore (schema {version}; this one reads \
+                 {SCHEMA_VERSION}): run `readmore build` once to migrate it",
+                path.display()
+            );
+        }
         if version != SCHEMA_VERSION {
             bail!(incompatible(path, version));
         }
@@ -246,7 +264,7 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version = self.version()?;
+        let version = self.version().with_context(|| damaged(&self.path))?;
         if !(0..=SCHEMA_VERSION).contains(&version) {
             bail!(incompatible(&self.path, version));
         }
@@ -392,7 +410,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                     "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, a.permalink])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, own_id(tx, a)?])?;
                 merged.new += 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
@@ -417,6 +435,19 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
         }
     }
     Ok(merged)
+}
+
+/// The id a new article keeps for good: its permalink, unless another
+/// article already has that as its id (items of one feed may share a
+/// link); then none, and its id is derived from its key.
+fn own_id<'a>(tx: &Transaction, article: &'a Article) -> Result<Option<&'a str>> {
+    let Some(link) = article.permalink.as_deref() else {
+        return Ok(None);
+    };
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM articles WHERE guid = ?1 LIMIT 1")?
+        .exists([link])?;
+    Ok((!taken).then_some(link))
 }
 
 /// The newest `limit` articles of a section (all sections for `None`),
@@ -675,6 +706,16 @@ fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     db.with_file_name(name)
+}
+
+/// What to say when the store cannot be read: which file, and the way out.
+fn damaged(path: &Path) -> String {
+    format!(
+        "cannot use the store {}: if it is damaged, move it aside (keep it: \
+         `sqlite3 FILE .recover` may save its history) and run `readmore build` again, \
+         which starts a new store from the sources (README: \"Recovering a lost store\")",
+        path.display()
+    )
 }
 
 fn incompatible(path: &Path, version: i64) -> String {
