@@ -363,7 +363,11 @@ fn killed_builds_leave_whole_feeds_and_a_sound_store() {
         seed ^= seed << 17;
         let now = (ts("2026-01-01T00:00:00Z") + chrono::Duration::minutes(i64::from(round) + 1))
             .to_rfc3339();
-        let mut child = command(dir.path(), &inputs[round as usize % 3], &now)
+        // A path of its own each round: an unchanged file would be skipped
+        // (not parsed again) and its build over before the kill.
+        let input = dir.path().join(format!("round-{round}.txt"));
+        fs::copy(&inputs[round as usize % 3], &input).unwrap();
+        let mut child = command(dir.path(), &input, &now)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
