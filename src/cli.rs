@@ -17,8 +17,9 @@ use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
 use crate::parse::Encoding;
 use crate::preview::Preview;
+use crate::redact;
 use crate::serve;
-use crate::source::Input;
+use crate::source::{Input, InputTable};
 use crate::status::Status;
 
 const EXAMPLES: &str = "\
@@ -30,6 +31,7 @@ Examples:
   readmore build --json                   print a machine-readable summary on stdout
   readmore explain page.txt               show each article's section and why
   readmore status                         articles per section, the last run, pending pings
+  readmore check --config site.toml       check a config file without building
   readmore publish --all                  tell the WebSub hubs about every feed
   readmore serve --build                  preview in a reader: build for http://127.0.0.1:8080/ and serve
   readmore serve --addr 127.0.0.1:8080    serve the output directory
@@ -68,6 +70,9 @@ enum Command {
     /// Serve the output directory over HTTP, with WebSub discovery headers.
     #[command(after_help = EXAMPLES)]
     Serve(ServeArgs),
+    /// Check a config file as build would load it, without reading sources or the store.
+    #[command(after_help = EXAMPLES)]
+    Check(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +270,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                 EXIT_OK
             });
         }
+        Command::Check(args) => {
+            let path = args
+                .config
+                .unwrap_or_else(|| PathBuf::from("readmore.toml"));
+            let config = Config::load(&path).map_err(|e| UsageError(format!("{e:#}")))?;
+            write!(stdout, "{}", check_text(&path, &config))?;
+        }
         Command::Serve(args) => {
             let config = load_config(&args.config)?;
             let listener = serve::bind(args.addr)?;
@@ -330,6 +342,40 @@ fn summary_line(s: &Summary, hubs: bool) -> String {
         );
     }
     line
+}
+
+/// What `readmore check` prints about a config that loaded.
+fn check_text(path: &Path, config: &Config) -> String {
+    let sources: Vec<String> = config.sources.iter().map(input_name).collect();
+    let mut sections: Vec<String> = config.sections().into_iter().map(|s| s.id).collect();
+    sections.push(config.classify.fallback.clone());
+    let formats: Vec<&str> = config.output.formats.iter().map(|f| f.ext()).collect();
+    format!(
+        "{}: ok\n  sources: {}\n  output: {} ({}) for {}\n  store: {}\n  sections: {}\n  hubs: {}\n",
+        path.display(),
+        if sources.is_empty() {
+            "none (name them on the command line)".to_string()
+        } else {
+            sources.join(", ")
+        },
+        config.output.dir.display(),
+        formats.join(", "),
+        config.site.base_url,
+        config.state.display(),
+        sections.join(", "),
+        config.websub.hubs.len()
+    )
+}
+
+/// A config source as `check` shows it: a URL without its user info.
+fn input_name(input: &Input) -> String {
+    match input {
+        Input::Plain(s) | Input::Table(InputTable { url: Some(s), .. }) => {
+            redact::url(s).into_owned()
+        }
+        Input::Table(InputTable { path: Some(p), .. }) => p.display().to_string(),
+        Input::Table(_) => "(a [[sources]] table without url or path)".into(),
+    }
 }
 
 fn status_text(s: &Status) -> String {

@@ -236,3 +236,40 @@ fn help_shows_examples_and_exit_codes() {
         "{text}"
     );
 }
+
+// `readmore check` loads a config as build would: ok with a summary, or exit 2 naming the problem.
+#[test]
+fn check_loads_a_config_without_building() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::root().join("readmore.toml");
+    let out = readmore(
+        dir.path(),
+        &["check", "--config", config.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("readmore.toml: ok"), "{text}");
+    assert!(text.contains("sections: policy, space"), "{text}");
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "sources = [\"a.txt\"]\n[[sources]]\nurl = \"https://user:pw@example.org/\"\n",
+    )
+    .unwrap();
+    let out = readmore(dir.path(), &["check"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("duplicate key"), "{}", stderr(&out));
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[[sources]]\nurl = \"https://user:pw@example.org/\"\n",
+    )
+    .unwrap();
+    let out = readmore(dir.path(), &["check"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sources: https://example.org/"), "{text}");
+    assert!(!text.contains("pw"), "credentials are never shown: {text}");
+    assert!(
+        !dir.path().join(".readmore").exists(),
+        "no store is created"
+    );
+}

@@ -390,3 +390,29 @@ fn a_changed_site_title_re_renders_every_page() {
             .contains("— Renamed</title>")
     );
 }
+
+// By design an article has one id in its section's feed and in all.*:
+// the README tells readers to subscribe to one or the other.
+#[test]
+fn section_entries_have_the_same_id_in_all() {
+    let dir = built();
+    let feeds = dir.path().join("feeds");
+    let ids = |name: &str| -> Vec<String> {
+        let bytes = fs::read(feeds.join(format!("{name}.atom"))).unwrap();
+        let feed = feed_rs::parser::parse(&bytes[..]).unwrap();
+        feed.entries.into_iter().map(|e| e.id).collect()
+    };
+    let all = ids("all");
+    let mut in_sections = 0;
+    for name in stems(&feeds, "atom").iter().filter(|n| *n != "all") {
+        for id in ids(name) {
+            assert!(all.contains(&id), "{name}: {id} not in all.atom");
+            in_sections += 1;
+        }
+    }
+    assert_eq!(
+        in_sections,
+        all.len(),
+        "each article in exactly one section"
+    );
+}
