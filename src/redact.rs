@@ -6,7 +6,7 @@
 //! never shows, stores or publishes it. Everything that names such a URL —
 //! diagnostics, the summary, the store, `status`, the feeds' `rel="hub"`
 //! links, `serve`'s `Link` headers, permalinks resolved against a fetched
-//! page — goes through [`url`] or, for free text such as an error chain,
+//! page — goes through [`url()`] or, for free text such as an error chain,
 //! [`text`].
 
 use std::borrow::Cow;
