@@ -234,8 +234,19 @@ fn record_history<'a>(
         let (etag, modified) = (page.etag.as_deref(), page.last_modified.as_deref());
         store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
     }
+    // A page that answered 304 still shows the articles it showed: they
+    // count among the run's articles, once, as when it was parsed.
+    let mut counted: HashSet<String> = reading
+        .found
+        .iter()
+        .map(|f| f.article.key.clone())
+        .collect();
     for url in &reading.unchanged {
-        store::source_unchanged(&tx, url, now)?;
+        let known = store::source_unchanged(&tx, url, now)?;
+        summary.articles += known
+            .into_iter()
+            .filter(|k| counted.insert(k.clone()))
+            .count();
     }
     tx.commit().context("cannot commit to the store")?;
     Ok(plans)

@@ -95,8 +95,8 @@ struct BuildArgs {
     /// History store [default: the config's state, .readmore/state.db]
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// Fix the clock (RFC 3339); SOURCE_DATE_EPOCH is read too
-    #[arg(long, value_name = "TIMESTAMP")]
+    /// Fix the clock (RFC 3339, e.g. 2026-02-20T12:00:00Z); SOURCE_DATE_EPOCH is read too
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
     /// Seconds to wait for another build to finish
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -308,20 +308,20 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// The one line a build prints for the operator's log.
 fn summary_line(s: &Summary, hubs: bool) -> String {
     let mut line = format!(
-        "readmore: {}: {} articles ({} new, {} changed, {} moved), {} sections; {} files written, {} unchanged{}; {} warnings",
+        "readmore: {}: {} ({} new, {} changed, {} moved), {}; {} written, {} unchanged{}; {}",
         s.outcome,
-        s.articles,
+        count(s.articles, "article"),
         s.merged.new,
         s.merged.changed,
         s.merged.moved + s.reclassified,
-        s.sections,
-        s.written,
+        count(s.sections, "section"),
+        count(s.written, "file"),
         s.unchanged,
         match s.removed {
             0 => String::new(),
             n => format!(", {n} removed"),
         },
-        s.warnings
+        count(s.warnings, "warning")
     );
     if hubs {
         let _ = write!(
@@ -331,17 +331,29 @@ fn summary_line(s: &Summary, hubs: bool) -> String {
         );
     }
     if s.sources_unchanged > 0 {
-        let _ = write!(line, "; {} sources not modified", s.sources_unchanged);
+        let _ = write!(
+            line,
+            "; {} not modified",
+            count(s.sources_unchanged, "source")
+        );
     }
     if !s.sources_failed.is_empty() {
         let failed = s.sources_failed.join("; ");
         let _ = write!(
             line,
-            "; {} sources failed: {failed}",
-            s.sources_failed.len()
+            "; {} failed: {failed}",
+            count(s.sources_failed.len(), "source")
         );
     }
     line
+}
+
+/// "1 article", "0 articles", "2 articles".
+fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
 }
 
 /// What `readmore check` prints about a config that loaded.
@@ -447,6 +459,13 @@ fn load_config(args: &ConfigArgs) -> Result<Config> {
         None => return Ok(Config::default()),
     };
     Config::load(path).map_err(|e| UsageError(format!("{e:#}")).into())
+}
+
+/// `--now`'s value: an RFC 3339 timestamp; the error says so, with an example.
+fn parse_now(value: &str) -> Result<DateTime<Utc>, String> {
+    value.trim().parse().map_err(|_| {
+        "expected an RFC 3339 timestamp with a time zone, such as 2026-02-20T12:00:00Z or 2026-02-20T13:00:00+01:00".into()
+    })
 }
 
 /// `--now`, else `SOURCE_DATE_EPOCH`, else the system clock.

@@ -23,6 +23,9 @@ pub fn explain(
     if let Some((name, why)) = reading.failed.first() {
         bail!("cannot explain {name}: {why}");
     }
+    if reading.found.is_empty() {
+        bail!("no articles found in the input");
+    }
     let classifier = Classifier::new(config);
     for f in &reading.found {
         let verdict = classifier.classify(&f.article);

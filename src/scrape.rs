@@ -19,12 +19,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use crate::clock;
 use ego_tree::NodeId;
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use crate::article::{Article, Author, Block};
+use crate::clock;
 use crate::diag::Diagnostic;
 use crate::text::{clean_line, fold, slug_key};
 
@@ -65,6 +66,13 @@ const SKIPPED: &[&str] = &[
     "template", "select",
 ];
 
+/// How deep the reader descends into nested elements. Real pages nest a
+/// few dozen levels; a hostile one can nest 20,000 `<div>`s. Below this
+/// depth no more-link is looked for and no body block is read (with a
+/// warning), so no walk recurses, or climbs ancestors, in proportion to
+/// the input.
+pub const MAX_DEPTH: usize = 256;
+
 /// Reads one HTML page. `page_url` resolves relative links.
 pub fn parse_html(
     html: &str,
@@ -73,10 +81,17 @@ pub fn parse_html(
 ) -> (Vec<Article>, Vec<Diagnostic>) {
     let doc = Html::parse_document(html);
     let base = base_url(&doc, page_url);
-    let links: Vec<ElementRef> = select(&doc.root_element(), "a")
+    let (anchors, too_deep) = anchors(&doc);
+    let links: Vec<ElementRef> = anchors
+        .into_iter()
         .filter(|a| is_more_link(a, label) && !in_chrome(a))
         .collect();
     let mut diagnostics = Vec::new();
+    if too_deep {
+        let message =
+            format!("markup nested deeper than {MAX_DEPTH} elements; what lies deeper is not read");
+        diagnostics.push(Diagnostic::warning(1, message));
+    }
     if links.is_empty() {
         let message =
             format!("no excerpts found: no link whose text begins or ends with {label:?}");
@@ -155,7 +170,7 @@ impl<'a> Excerpt<'a> {
             .or_else(|| self.byline())
             .or_else(|| page_author.map(|name| Author::of_page(name.to_string())));
         let mut body = Vec::new();
-        self.blocks(self.container, heading, dek.as_deref(), &mut body);
+        self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
         Some(Article {
             slug,
             key,
@@ -263,13 +278,15 @@ impl<'a> Excerpt<'a> {
         Some(Author::own(name, None))
     }
 
-    /// Walks `el`'s subtree in document order, collecting body blocks.
+    /// Walks `el`'s subtree in document order, collecting body blocks, at
+    /// most [`MAX_DEPTH`] levels down (`depth` is `el`'s).
     fn blocks(
         &self,
         el: ElementRef<'a>,
         heading: Option<ElementRef>,
         dek: Option<&str>,
         out: &mut Vec<Block>,
+        depth: usize,
     ) {
         for child in el.children().filter_map(ElementRef::wrap) {
             let name = child.value().name();
@@ -296,7 +313,8 @@ impl<'a> Excerpt<'a> {
                     }
                 }
                 "figure" => out.extend(figure(&child)),
-                _ => self.blocks(child, heading, dek, out),
+                _ if depth < MAX_DEPTH => self.blocks(child, heading, dek, out, depth + 1),
+                _ => {}
             }
         }
     }
@@ -504,29 +522,57 @@ fn text(el: &ElementRef) -> String {
 }
 
 /// Appends the text under `el`, leaving out `skip`'s subtree, hidden text
-/// and elements that are never text.
+/// and elements that are never text. Iterative: any depth is safe.
 fn collect_text(el: &ElementRef, skip: Option<NodeId>, buf: &mut String) {
-    for child in el.children() {
-        match child.value() {
+    let mut skipping: Option<NodeId> = None;
+    for edge in el.traverse().skip(1) {
+        let node = match edge {
+            Edge::Close(node) => {
+                if skipping == Some(node.id()) {
+                    skipping = None;
+                }
+                continue;
+            }
+            Edge::Open(_) if skipping.is_some() => continue,
+            Edge::Open(node) => node,
+        };
+        match node.value() {
             Node::Text(t) => buf.push_str(t),
             Node::Element(e) => {
-                let Some(child_el) = ElementRef::wrap(child) else {
-                    continue;
-                };
                 let hidden = e
                     .classes()
                     .any(|c| c.contains("screen-reader") || c == "sr-only");
-                if Some(child.id()) == skip || hidden || SKIPPED.contains(&e.name()) {
-                    continue;
-                }
-                if e.name() == "br" {
+                if Some(node.id()) == skip || hidden || SKIPPED.contains(&e.name()) {
+                    skipping = Some(node.id());
+                } else if e.name() == "br" {
                     buf.push(' ');
                 }
-                collect_text(&child_el, skip, buf);
             }
             _ => {}
         }
     }
+}
+
+/// The page's `<a>` elements at most [`MAX_DEPTH`] levels deep, in
+/// document order, and whether any element nests deeper. One pass.
+fn anchors(doc: &Html) -> (Vec<ElementRef<'_>>, bool) {
+    let (mut depth, mut too_deep) = (0usize, false);
+    let mut anchors = Vec::new();
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                depth += 1;
+                too_deep |= depth > MAX_DEPTH;
+                if let Some(el) = ElementRef::wrap(node)
+                    .filter(|el| depth <= MAX_DEPTH && el.value().name() == "a")
+                {
+                    anchors.push(el);
+                }
+            }
+            Edge::Close(_) => depth -= 1,
+        }
+    }
+    (anchors, too_deep)
 }
 
 #[cfg(test)]

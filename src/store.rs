@@ -699,7 +699,8 @@ pub fn set_source(
 }
 
 /// A `304` from `url`: its articles are still on the page, seen at `now`.
-pub fn source_unchanged(conn: &Connection, url: &str, now: i64) -> Result<()> {
+/// Returns the keys of those articles the store still holds.
+pub fn source_unchanged(conn: &Connection, url: &str, now: i64) -> Result<Vec<String>> {
     let keys: Option<String> = conn
         .query_row("SELECT keys FROM sources WHERE url = ?1", [url], |r| {
             r.get(0)
@@ -708,12 +709,15 @@ pub fn source_unchanged(conn: &Connection, url: &str, now: i64) -> Result<()> {
     let keys: Vec<String> =
         serde_json::from_str(keys.as_deref().unwrap_or("[]")).unwrap_or_default();
     let mut touch = conn.prepare_cached("UPDATE articles SET last_seen = ?2 WHERE key = ?1")?;
-    for key in &keys {
-        touch.execute(params![key, now])?;
+    let mut known = Vec::new();
+    for key in keys {
+        if touch.execute(params![key, now])? > 0 {
+            known.push(key);
+        }
     }
     conn.prepare_cached("UPDATE sources SET checked = ?2 WHERE url = ?1")?
         .execute(params![url, now])?;
-    Ok(())
+    Ok(known)
 }
 
 /// Deletes articles not seen since `cutoff` that no feed shows any more.

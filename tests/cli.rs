@@ -124,7 +124,8 @@ fn warnings_go_to_stderr_as_file_line_message() {
     );
     assert!(err.contains(&want), "{err}");
     assert!(
-        err.contains("2 articles") && err.contains("1 warnings"),
+        // "1 warning", not "1 warnings"
+        err.contains("2 articles") && err.ends_with("; 1 warning\n"),
         "{err}"
     );
 }
@@ -272,4 +273,56 @@ fn check_loads_a_config_without_building() {
         !dir.path().join(".readmore").exists(),
         "no store is created"
     );
+}
+
+// explain on input with no excerpts fails like build does (exit 1), not silently.
+#[test]
+fn explain_without_articles_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("empty.html"),
+        "<html><body><p>Nothing here.</p></body></html>",
+    )
+    .unwrap();
+    let out = readmore(dir.path(), &["explain", "empty.html"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no articles found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// A bad --now says which format is expected, with an example.
+#[test]
+fn a_bad_now_names_the_expected_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = readmore(dir.path(), &["build", "--now", "yesterday"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected an RFC 3339 timestamp")
+            && stderr(&out).contains("2026-02-20T12:00:00Z"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// --out naming a regular file says which path is wrong, before any store exists.
+#[test]
+fn out_that_is_a_file_is_refused_before_the_store_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("afile"), "").unwrap();
+    let sample = sample();
+    let out = readmore(
+        dir.path(),
+        &["build", sample.to_str().unwrap(), "--out", "afile"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the output directory afile is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join(".readmore").exists(), "no store created");
 }

@@ -113,7 +113,7 @@ fn a_feed_url_is_fetched_conditionally_and_its_failures_are_its_own() {
     ok(&build_at(dir.path(), &[&url], T1));
     assert_eq!(entries(dir.path()).len(), 2);
     let summary = ok(&build_at(dir.path(), &[&url], T2));
-    assert!(summary.contains("1 sources not modified"), "{summary}");
+    assert!(summary.contains("1 source not modified"), "{summary}");
     assert_eq!(server.requests()[1].header("if-none-match"), Some("\"f1\""));
 
     let text = fixture("podcast.rss");

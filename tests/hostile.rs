@@ -311,3 +311,47 @@ fn serve_links_the_hub_without_credentials() {
     );
     assert!(!head.contains("hubsecret"), "{head}");
 }
+
+/// An excerpt with a paragraph above `depth` nested `<div>`s.
+fn nested(depth: usize) -> String {
+    format!(
+        "<html><body><article><h2><a href=\"https://example.org/deep/\">Deep</a></h2>\
+         <p>A rover crossed the crater rim.</p>{}<p>Buried.</p>{}\
+         <a href=\"https://example.org/deep/\">Read More »</a></article></body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    )
+}
+
+// Deep nesting in one excerpt does not lose the excerpt: the reader stops
+// descending at its depth cap and says so.
+#[test]
+fn deeply_nested_markup_is_capped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("deep.html"), nested(6_000)).unwrap();
+    let out = build(dir.path(), &["deep.html"], T1);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("deep.html:1: warning: markup nested deeper than"),
+        "{}",
+        stderr(&out)
+    );
+    let atom = fs::read_to_string(dir.path().join("feeds/all.atom")).unwrap();
+    assert!(atom.contains("A rover crossed the crater rim."), "{atom}");
+}
+
+// The HTML reader's recursion is bounded by its depth cap, not by the
+// input: 6,000 levels fit in a 1 MiB stack (20,000 aborted the process).
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    let html = nested(6_000);
+    let reader = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            readmore::scrape::parse_html(&html, None, "Read More")
+                .0
+                .len()
+        })
+        .unwrap();
+    assert_eq!(reader.join().unwrap(), 1);
+}

@@ -54,8 +54,11 @@ fn a_text_page_over_http_then_304_with_its_etag() {
     let out = build(dir.path(), &[&url], T2);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("readmore: unchanged: 0 articles")
-            && stderr(&out).contains("1 sources not modified")
+        // The page still shows its 12 articles: the summary counts them.
+        stderr(&out).contains("readmore: unchanged: 12 articles (0 new")
+            && stderr(&out).contains("; 1 source not modified"),
+        "{}",
+        stderr(&out)
     );
     assert_eq!(
         common::feed_files(dir.path()),
@@ -145,7 +148,7 @@ fn failures_are_the_failing_source_s_alone() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "1 sources failed: {a}: HTTP 500 Internal Server Error"
+            "1 source failed: {a}: HTTP 500 Internal Server Error"
         )),
         "{err}"
     );
