@@ -137,6 +137,9 @@ pub struct Entry {
     pub updated: DateTime<Utc>,
     pub author: Option<String>,
     pub section: Section,
+    /// The publisher's categories, after the section's own (which is not
+    /// repeated among them).
+    pub categories: Vec<String>,
     /// Plain text.
     pub summary: Option<String>,
     pub content_html: String,
@@ -171,6 +174,12 @@ impl Entry {
                 id: section.id.clone(),
                 title: xml_safe(&section.title),
             },
+            categories: article
+                .categories
+                .iter()
+                .filter(|c| !c.eq_ignore_ascii_case(&section.title))
+                .map(|c| xml_safe(c))
+                .collect(),
             summary: article
                 .summary()
                 .map(|s| xml_safe(&truncate_words(s, SUMMARY_CHARS))),

@@ -9,6 +9,7 @@
 
 pub mod article;
 pub mod build;
+pub mod categories;
 pub mod classify;
 pub mod cli;
 pub mod clock;

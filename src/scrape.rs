@@ -25,6 +25,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use crate::article::{Article, Author, Block};
+use crate::categories;
 use crate::clock;
 use crate::diag::Diagnostic;
 use crate::text::{clean_line, fold, slug_key};
@@ -171,6 +172,7 @@ impl<'a> Excerpt<'a> {
             .or_else(|| page_author.map(|name| Author::of_page(name.to_string())));
         let mut body = Vec::new();
         self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
+        let categories = categories::of_excerpt(&self.container, permalink.as_deref());
         Some(Article {
             slug,
             key,
@@ -181,7 +183,7 @@ impl<'a> Excerpt<'a> {
             permalink,
             date: self.date(),
             updated: None,
-            categories: Vec::new(),
+            categories,
             lines: (line, line),
         })
     }

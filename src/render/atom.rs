@@ -1,6 +1,7 @@
 //! Atom 1.0 (RFC 4287) through `atom_syndication`: self, WebSub hub and
-//! alternate links, `published` and `updated` in RFC 3339, the section as category,
-//! a plain-text summary and the full text as `content type="html"`.
+//! alternate links, `published` and `updated` in RFC 3339, the section and
+//! then the publisher's categories as `category`, a plain-text summary and
+//! the full text as `content type="html"`.
 
 use anyhow::Result;
 use atom_syndication::{
@@ -59,11 +60,16 @@ fn entry(entry: &Entry) -> AtomEntry {
         published: Some(fixed(entry.published)),
         authors: entry.author.iter().map(|a| person(a)).collect(),
         links: vec![link(entry.link.clone(), "alternate", "text/html")],
-        categories: vec![Category {
+        categories: std::iter::once(Category {
             term: entry.section.id.clone(),
             scheme: None,
             label: Some(entry.section.title.clone()),
-        }],
+        })
+        .chain(entry.categories.iter().map(|c| Category {
+            term: c.clone(),
+            ..Category::default()
+        }))
+        .collect(),
         summary: entry.summary.clone().map(Text::plain),
         content: Some(Content {
             value: Some(entry.content_html.clone()),

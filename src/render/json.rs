@@ -1,5 +1,6 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>) through serde: the same
-//! ids, links, dates and content as the Atom and RSS feeds.
+//! ids, links, dates, content and categories (as `tags`) as the Atom and RSS
+//! feeds.
 
 use anyhow::Result;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -48,7 +49,7 @@ struct Item<'a> {
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
-    tags: [&'a str; 1],
+    tags: Vec<&'a str>,
 }
 
 pub fn render(feed: &Feed) -> Result<Vec<u8>> {
@@ -85,7 +86,10 @@ fn item(entry: &Entry) -> Item<'_> {
         date_published: rfc3339(entry.published),
         date_modified: rfc3339(entry.updated),
         authors: entry.author.iter().map(|name| Author { name }).collect(),
-        tags: [&entry.section.title],
+        tags: std::iter::once(&entry.section.title)
+            .chain(&entry.categories)
+            .map(String::as_str)
+            .collect(),
     }
 }
 

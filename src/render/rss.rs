@@ -1,7 +1,8 @@
 //! RSS 2.0 through the `rss` crate: `atom:link` `rel="self"` and one
 //! `rel="hub"` per WebSub hub, `dc:creator`
 //! for authors (RSS `author` must be an e-mail address), `content:encoded`
-//! for the full text, the section as `category`.
+//! for the full text, the section and then the publisher's categories as
+//! `category`.
 
 use anyhow::Result;
 use rss::extension::atom::{AtomExtension, Link};
@@ -51,10 +52,13 @@ fn item(entry: &Entry) -> Item {
             permalink: entry.id_is_link,
         }),
         pub_date: Some(entry.published.to_rfc2822()),
-        categories: vec![Category {
-            name: entry.section.title.clone(),
-            domain: None,
-        }],
+        categories: std::iter::once(&entry.section.title)
+            .chain(&entry.categories)
+            .map(|name| Category {
+                name: name.clone(),
+                domain: None,
+            })
+            .collect(),
         content: Some(entry.content_html.clone()),
         dublin_core_ext: entry.author.as_ref().map(|name| DublinCoreExtension {
             creators: vec![name.clone()],
