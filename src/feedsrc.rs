@@ -26,12 +26,14 @@
 //!   when there is content too) and the **content**, reduced to readmore's
 //!   blocks by [`crate::sanitize`].
 //!
+//! A document feed-rs refuses is read again after [`xmlfix`]'s repairs,
+//! with a warning naming them.
+//!
 //! Whether bytes are a feed is decided by [`is_feed_type`] (the
 //! `Content-Type`) and [`looks_like_feed`] (the document's root), never by
 //! a file name. [`advertised_feed`] finds the feed an HTML page links to.
 
-use std::collections::HashMap;
-
+use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link, Text};
 use url::Url;
 
@@ -40,6 +42,7 @@ use crate::diag::Diagnostic;
 use crate::sanitize::{has_markup, html_blocks, plain_text, text_blocks};
 use crate::store::digest;
 use crate::text::{clean_line, slug_key, truncate_words};
+use crate::xmlfix;
 
 /// Media types that are feeds whatever the document looks like.
 const FEED_TYPES: &[&str] = &[
@@ -128,34 +131,6 @@ fn utf16_to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(text.as_bytes().to_vec())
 }
 
-/// The document without its empty elements that carry nothing (`<x/>`
-/// with no attributes, `<x></x>`): feed-rs refuses some of them (an empty
-/// `media:description`), and real feeds have them. `None`: not well-formed.
-fn without_empty_elements(bytes: &[u8]) -> Option<Vec<u8>> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut writer = quick_xml::Writer::new(Vec::with_capacity(bytes.len()));
-    let mut pending = None;
-    loop {
-        let event = reader.read_event().ok()?;
-        match (&pending, &event) {
-            (Some(_), Event::End(_)) => {
-                pending = None;
-                continue;
-            }
-            (Some(_), _) => writer.write_event(pending.take()?).ok()?,
-            (None, _) => {}
-        }
-        match event {
-            Event::Eof => break,
-            Event::Empty(e) if e.attributes().next().is_none() => {}
-            Event::Start(e) if e.attributes().next().is_none() => pending = Some(Event::Start(e)),
-            other => writer.write_event(other).ok()?,
-        }
-    }
-    Some(writer.into_inner())
-}
-
 /// Reads a feed document. `base` (where it was fetched from, or
 /// `--page-url`) resolves relative links. `Err` is why it is not a feed.
 pub fn read_feed(
@@ -172,21 +147,52 @@ pub fn read_feed(
             .id_generator(|_, _, _| String::new())
             .build()
     };
-    let feed = match parser().parse(bytes) {
-        Ok(feed) => feed,
-        Err(e) => without_empty_elements(bytes)
-            .and_then(|cleaned| parser().parse(&cleaned[..]).ok())
-            .ok_or_else(|| format!("not a readable feed: {e}"))?,
+    let mut diagnostics = Vec::new();
+    let repaired;
+    let (feed, bytes) = match parser().parse(bytes) {
+        Ok(feed) => (feed, bytes),
+        Err(e) => {
+            let refused = format!("not a readable feed: {e}");
+            let (fixed, done) = xmlfix::repair(bytes).ok_or_else(|| refused.clone())?;
+            repaired = fixed;
+            let feed = parser().parse(&repaired[..]).map_err(|_| refused.clone())?;
+            let message = format!("{refused}; read after repairs: {}", done.join(", "));
+            diagnostics.push(match done[..] {
+                // well-formed, only beyond feed-rs: nothing the publisher did wrong
+                [xmlfix::EMPTY_ELEMENTS] => Diagnostic::note(1, message),
+                _ => Diagnostic::warning(1, message),
+            });
+            (feed, &repaired[..])
+        }
     };
     let text = String::from_utf8_lossy(bytes);
     let publisher = publisher(&feed, base);
-    let mut lines = Lines::new(&text);
+    let mut extras = item_extras(&text);
+    if extras.len() != feed.entries.len() {
+        extras = Vec::new(); // items feed-rs skipped: no safe pairing
+    }
+    let mut extras = extras.into_iter();
+    let mut lines = Lines::new(&text, feed.entries.len());
     let mut articles = Vec::new();
-    let mut diagnostics = Vec::new();
     for entry in &feed.entries {
         let line = lines.of(entry);
+        let extras = extras.next().unwrap_or_default();
         match item(entry, &feed, &publisher, base, line) {
-            Some(article) => articles.push(article),
+            Some(mut article) => {
+                if article.date.is_none() {
+                    article.date = extras.dates.iter().find_map(|d| lenient_date(d));
+                }
+                for subject in extras.subjects {
+                    if !article
+                        .categories
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(&subject))
+                    {
+                        article.categories.push(subject);
+                    }
+                }
+                articles.push(article);
+            }
             None => diagnostics.push(Diagnostic::warning(
                 line,
                 "feed item with no title, text, link or id; skipped",
@@ -412,41 +418,265 @@ fn categories(entry: &Entry) -> Vec<String> {
     out
 }
 
-/// Finds each item's line in the document, for diagnostics and `explain`:
-/// where its id or link first appears after the previous item's.
+/// The Dublin Core namespace, whose `subject` feed-rs does not read.
+const DUBLIN_CORE: &[u8] = b"http://purl.org/dc/elements/1.1/";
+
+/// Elements of an item whose text is a date, in order of preference.
+const DATE_ELEMENTS: &[&[u8]] = &[
+    b"pubDate",
+    b"published",
+    b"issued",
+    b"date",
+    b"created",
+    b"updated",
+    b"modified",
+];
+
+/// What feed-rs does not give of an item: its Dublin Core subjects, and
+/// the raw text of its date elements (for dates feed-rs cannot parse).
+#[derive(Debug, Default, PartialEq)]
+struct Extras {
+    subjects: Vec<String>,
+    dates: Vec<String>,
+}
+
+/// What is being gathered inside an item.
+enum Field {
+    Subject,
+    Date,
+}
+
+/// The [`Extras`] of each item (`item` or `entry`), in document order.
+/// Empty when the document cannot be read this way.
+fn item_extras(text: &str) -> Vec<Extras> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::NsReader::from_str(text);
+    let mut items: Vec<Extras> = Vec::new();
+    let (mut depth, mut item_depth) = (0usize, None);
+    let mut field: Option<(Field, String)> = None;
+    loop {
+        let Ok((ns, event)) = reader.read_resolved_event() else {
+            return Vec::new();
+        };
+        let in_dc = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == DUBLIN_CORE);
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                let local = e.local_name();
+                let local = local.as_ref();
+                if item_depth.is_none() && matches!(local, b"item" | b"entry") {
+                    item_depth = Some(depth);
+                    items.push(Extras::default());
+                } else if item_depth.is_some_and(|d| depth == d + 1) {
+                    if in_dc && local == b"subject" {
+                        field = Some((Field::Subject, String::new()));
+                    } else if DATE_ELEMENTS.contains(&local) {
+                        field = Some((Field::Date, String::new()));
+                    }
+                }
+            }
+            Event::End(_) => {
+                if let (Some((kind, text)), Some(item)) = (field.take(), items.last_mut()) {
+                    let text = clean_line(&text);
+                    match kind {
+                        _ if text.is_empty() => {}
+                        Field::Subject => item.subjects.push(text),
+                        Field::Date => item.dates.push(text),
+                    }
+                }
+                if item_depth == Some(depth) {
+                    item_depth = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) => {
+                if let (Some((_, buf)), Ok(t)) = (field.as_mut(), t.decode()) {
+                    buf.push_str(&t);
+                }
+            }
+            Event::CData(t) => {
+                if let (Some((_, buf)), Ok(t)) = (field.as_mut(), t.decode()) {
+                    buf.push_str(&t);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((_, buf)) = field.as_mut() {
+                    let entity = r.decode().unwrap_or_default();
+                    let c = r
+                        .resolve_char_ref()
+                        .ok()
+                        .flatten()
+                        .or(match entity.as_ref() {
+                            "amp" => Some('&'),
+                            "lt" => Some('<'),
+                            "gt" => Some('>'),
+                            "quot" => Some('"'),
+                            "apos" => Some('\''),
+                            _ => None,
+                        });
+                    buf.extend(c);
+                }
+            }
+            Event::Eof => return items,
+            _ => {}
+        }
+    }
+}
+
+/// Time zone abbreviations real feeds put where RFC 822 wants an offset.
+const ZONES: &[(&str, &str)] = &[
+    ("GMT", "+0000"),
+    ("UTC", "+0000"),
+    ("UT", "+0000"),
+    ("Z", "+0000"),
+    ("EST", "-0500"),
+    ("EDT", "-0400"),
+    ("CST", "-0600"),
+    ("CDT", "-0500"),
+    ("MST", "-0700"),
+    ("MDT", "-0600"),
+    ("PST", "-0800"),
+    ("PDT", "-0700"),
+    ("CET", "+0100"),
+    ("CEST", "+0200"),
+    ("BST", "+0100"),
+    ("EET", "+0200"),
+    ("EEST", "+0300"),
+    ("MSK", "+0300"),
+    ("IST", "+0530"),
+    ("JST", "+0900"),
+    ("KST", "+0900"),
+    ("HKT", "+0800"),
+    ("SGT", "+0800"),
+    ("AEST", "+1000"),
+    ("AEDT", "+1100"),
+];
+
+/// A date feed-rs could not parse, read leniently: RFC 3339 or RFC 822
+/// with a day name or not, full month names, no seconds, a zone
+/// abbreviation instead of an offset; ISO dates without a zone are UTC.
+pub fn lenient_date(raw: &str) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let text = clean_line(raw);
+    if let Ok(d) = DateTime::parse_from_rfc3339(&text) {
+        return Some(d.to_utc());
+    }
+    // "Monday, 16 February 2026 10:00 EST" → "16 February 2026 10:00 -0500"
+    let text = match text.split_once(',') {
+        Some((day, rest)) if day.chars().all(char::is_alphabetic) => rest.trim().to_string(),
+        _ => text,
+    };
+    const MONTHS: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let mut words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| match MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m)) {
+            true => &w[..3],
+            false => w,
+        })
+        .collect();
+    if let Some(last) = words.last_mut()
+        && let Some((_, offset)) = ZONES.iter().find(|(z, _)| last.eq_ignore_ascii_case(z))
+    {
+        *last = offset;
+    }
+    let text = words.join(" ");
+    let zoned = [
+        "%d %b %Y %H:%M:%S %z",
+        "%d %b %Y %H:%M %z",
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ];
+    if let Some(d) = zoned
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(&text, f).ok())
+    {
+        return Some(d.to_utc());
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%d %b %Y %H:%M:%S",
+    ];
+    naive
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .map(|d| d.and_utc())
+}
+
+/// Each item's line in the document, for diagnostics and `explain`: where
+/// its `<item>` or `<entry>` opens when the document has one such tag per
+/// item, else where its id or link first appears after the previous item's.
 struct Lines<'a> {
     text: &'a str,
+    /// Offsets of the item start tags, when they pair with the items.
+    starts: Option<std::vec::IntoIter<usize>>,
     from: usize,
-    /// Line numbers of byte offsets already counted.
-    counted: HashMap<usize, usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, items: usize) -> Self {
+        let starts: Vec<usize> = ["<item", "<entry"]
+            .iter()
+            .flat_map(|tag| text.match_indices(tag).map(|(at, _)| (at, tag.len())))
+            .filter(|&(at, len)| {
+                text[at + len..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_whitespace() || c == '>')
+            })
+            .map(|(at, _)| at)
+            .collect();
+        let mut starts = (starts.len() == items).then_some(starts);
+        if let Some(starts) = starts.as_mut() {
+            starts.sort_unstable();
+        }
         Self {
             text,
+            starts: starts.map(Vec::into_iter),
             from: 0,
-            counted: HashMap::new(),
         }
     }
 
     fn of(&mut self, entry: &Entry) -> usize {
+        let offset = match self.starts.as_mut() {
+            Some(starts) => starts.next(),
+            None => self.find(entry),
+        };
+        offset.map_or(1, |at| self.text[..at].matches('\n').count() + 1)
+    }
+
+    fn find(&mut self, entry: &Entry) -> Option<usize> {
         let needles = std::iter::once(entry.id.as_str())
             .chain(entry.links.iter().map(|l| l.href.as_str()))
             .filter(|n| n.len() > 3);
         let rest = &self.text[self.from..];
-        let Some(at) = needles.filter_map(|n| rest.find(n)).min() else {
-            return 1;
-        };
-        let offset = self.from + at;
+        let offset = self.from + needles.filter_map(|n| rest.find(n)).min()?;
         self.from = offset + 1;
         while !self.text.is_char_boundary(self.from) {
             self.from += 1;
         }
-        *self
-            .counted
-            .entry(offset)
-            .or_insert_with(|| self.text[..offset].matches('\n').count() + 1)
+        Some(offset)
     }
 }
 
@@ -528,6 +758,39 @@ mod tests {
         assert!(!looks_like_feed(b"<!DOCTYPE html><html><head>"));
         assert!(!looks_like_feed(b"{\"name\": \"not a feed\"}"));
         assert!(!looks_like_feed(b"Author name: Jane\n\nslug\n"));
+    }
+
+    #[test]
+    fn dublin_core_subjects_are_read_per_item() {
+        let rdf = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+            xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <channel><dc:subject>not an item's</dc:subject></channel>
+            <item><dc:subject>Wetter &amp; Klima</dc:subject><dc:subject><![CDATA[Küste]]></dc:subject></item>
+            <item><subject>no namespace, not Dublin Core</subject></item>
+            </rdf:RDF>"#;
+        let extras = item_extras(rdf);
+        assert_eq!(extras.len(), 2);
+        assert_eq!(extras[0].subjects, ["Wetter & Klima", "Küste"]);
+        assert!(extras[1].subjects.is_empty());
+    }
+
+    #[test]
+    fn dates_feed_rs_refuses_are_read_leniently() {
+        let cases = [
+            ("16 Feb 2026 10:00 +0100", "2026-02-16T09:00:00Z"),
+            (
+                "Monday, 16 February 2026 10:00:00 EST",
+                "2026-02-16T15:00:00Z",
+            ),
+            ("Mon, 16 Feb 2026 10:00:00 CEST", "2026-02-16T08:00:00Z"),
+            ("2026-02-16 10:00:00", "2026-02-16T10:00:00Z"),
+            ("2026-02-16", "2026-02-16T00:00:00Z"),
+        ];
+        for (raw, want) in cases {
+            let want = DateTime::parse_from_rfc3339(want).unwrap().to_utc();
+            assert_eq!(lenient_date(raw), Some(want), "{raw}");
+        }
+        assert_eq!(lenient_date("yesterday"), None);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! (conditionally, when a store remembers their validators), telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
-//! duplicates (the same key, or the same permalink once normalised, as an
-//! article found earlier in the run), and printing every diagnostic as
+//! duplicates (the same key as an article found earlier in the run, or
+//! the same permalink once normalised as one from another source), and printing every diagnostic as
 //! `file:line: level: message`.
 //!
 //! A URL that fails (status, timeout, size, a feed that cannot be parsed)
@@ -175,8 +175,10 @@ pub fn read(
                 .get(&article.key)
                 .map(|at| (at, "same slug or id"))
                 .or_else(|| {
-                    let link = link.as_ref()?;
-                    Some((seen_links.get(link)?, "same link"))
+                    // Items of one source may share a link (a show's page);
+                    // only another source's is the same article.
+                    let at = seen_links.get(link.as_ref()?)?;
+                    (at.0 != name).then_some((at, "same link"))
                 });
             if let Some(((first, line), why)) = earlier {
                 let message =

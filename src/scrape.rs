@@ -8,7 +8,7 @@
 //! other more-link (the repeated element of the listing). From the
 //! container come the title (the heading, or the screen-reader text), the
 //! permalink (the heading's link, else the more-link's, made absolute), the
-//! date (`<time datetime>`, `itemprop="datePublished"`), the author (an
+//! published and modified dates (chosen by [`crate::pubdate`]), the author (an
 //! author box with a bio, `rel="author"`, a byline), a dek, and the body as
 //! paragraphs, subheadings and figures. Site chrome — navigation, sidebars,
 //! meta lines, share buttons, comment links, newsletter boxes, scripts — is
@@ -17,17 +17,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-
+use chrono_tz::Tz;
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 use crate::article::{Article, Author, Block};
 use crate::categories;
-use crate::clock;
 use crate::diag::Diagnostic;
+use crate::dom::{classes, select};
+use crate::pubdate::PageDates;
 use crate::text::{clean_line, fold, slug_key};
 
 /// The more-link label of the text dumps and of many themes.
@@ -100,6 +100,8 @@ pub fn parse_html(
         return (Vec::new(), diagnostics);
     }
     let page_author = page_author(&doc);
+    let page_dates = PageDates::of(&doc, Tz::UTC);
+    let single = links.len() == 1;
     // How many more-links each element holds, counted along every link's ancestors.
     let mut holds: HashMap<NodeId, usize> = HashMap::new();
     for link in &links {
@@ -120,6 +122,8 @@ pub fn parse_html(
             more_link: *link,
             label,
             base: base.as_ref(),
+            page_dates: &page_dates,
+            single,
         };
         match excerpt.article(line, page_author.as_deref()) {
             Some(article) => articles.push(article),
@@ -138,6 +142,9 @@ struct Excerpt<'a> {
     more_link: ElementRef<'a>,
     label: &'a str,
     base: Option<&'a Url>,
+    page_dates: &'a PageDates,
+    /// The page's only excerpt: the page's own dates are its.
+    single: bool,
 }
 
 impl<'a> Excerpt<'a> {
@@ -173,6 +180,9 @@ impl<'a> Excerpt<'a> {
         let mut body = Vec::new();
         self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
         let categories = categories::of_excerpt(&self.container, permalink.as_deref());
+        let dates = self
+            .page_dates
+            .excerpt(&self.container, permalink.as_deref(), self.single);
         Some(Article {
             slug,
             key,
@@ -181,8 +191,8 @@ impl<'a> Excerpt<'a> {
             body,
             author,
             permalink,
-            date: self.date(),
-            updated: None,
+            date: dates.published,
+            updated: dates.modified,
             categories,
             lines: (line, line),
         })
@@ -226,25 +236,6 @@ impl<'a> Excerpt<'a> {
             None => Url::parse(href).ok()?,
         };
         matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-    }
-
-    fn date(&self) -> Option<DateTime<Utc>> {
-        let time = select(&self.container, "time[datetime]")
-            .next()
-            .and_then(|t| t.value().attr("datetime"));
-        let prop = select(&self.container, "[itemprop=datePublished]")
-            .next()
-            .and_then(|e| {
-                let v = e.value();
-                v.attr("datetime")
-                    .or(v.attr("content"))
-                    .map(str::to_string)
-                    .or_else(|| Some(text(&e)))
-            });
-        time.map(str::to_string)
-            .or(prop)
-            .as_deref()
-            .and_then(parse_date)
     }
 
     /// An author box: a photo "Photo of NAME" (or a name) and a bio.
@@ -442,26 +433,6 @@ fn slug_of(permalink: &str) -> Option<String> {
     (!stem.chars().all(|c| c.is_ascii_digit())).then_some(stem)
 }
 
-/// A page's date, clamped into the range every format can write.
-fn parse_date(value: &str) -> Option<DateTime<Utc>> {
-    let value = value.trim();
-    let date = DateTime::parse_from_rfc3339(value)
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
-                .ok()
-                .map(|d| d.and_utc())
-        })
-        .or_else(|| {
-            NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .ok()?
-                .and_hms_opt(0, 0, 0)
-                .map(|d| d.and_utc())
-        });
-    date.map(clock::clamp)
-}
-
 /// The 1-based line of the `nth` more-link in the source, found by its href.
 fn line_of(html: &str, href: Option<&str>, before: &[ElementRef]) -> usize {
     let Some(href) = href.filter(|h| !h.is_empty()) else {
@@ -479,15 +450,6 @@ fn line_of(html: &str, href: Option<&str>, before: &[ElementRef]) -> usize {
         }
     }
     html[..from].matches('\n').count() + 1
-}
-
-fn select<'a>(el: &ElementRef<'a>, css: &str) -> impl Iterator<Item = ElementRef<'a>> + use<'a> {
-    let selector = Selector::parse(css).expect("valid selector");
-    el.select(&selector).collect::<Vec<_>>().into_iter()
-}
-
-fn classes<'a>(el: &'a ElementRef) -> impl Iterator<Item = String> + 'a {
-    el.value().classes().map(str::to_ascii_lowercase)
 }
 
 fn is_chrome(el: &ElementRef) -> bool {
@@ -705,14 +667,5 @@ mod tests {
             parse_html(&html, Some(&page), DEFAULT_LABEL);
             parse_html(&html, None, "Continue reading");
         }
-    }
-
-    #[test]
-    fn dates_in_the_shapes_pages_use() {
-        assert!(parse_date("2026-02-19T10:30:00Z").is_some());
-        assert!(parse_date("2026-02-19T10:30:00+01:00").is_some());
-        assert!(parse_date("2026-02-19T10:30:00").is_some());
-        assert!(parse_date("2026-02-19").is_some());
-        assert!(parse_date("February 19").is_none());
     }
 }

@@ -14,7 +14,10 @@
 //!   `first_seen` (= published: the page's date, else when first seen),
 //!   `updated`, `last_seen` (Unix seconds), and `guid`: the permalink the
 //!   page gave when the article was first stored (its feed id for good), or
-//!   NULL for an id derived from the slug.
+//!   NULL for an id derived from the key (no permalink, or one another
+//!   article already has as its id). A feed item's key is derived from
+//!   its publisher's id (see `feedsrc`), so it keeps its row when its
+//!   link changes.
 //! - `outputs`: per written file, the signature of what it was rendered
 //!   from and its size and mtime, so an unchanged feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings.
@@ -458,7 +461,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                     "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, a.permalink, PROJECTION_VERSION])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION])?;
                 merged.new += 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
@@ -483,6 +486,19 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
         }
     }
     Ok(merged)
+}
+
+/// The id a new article keeps for good: its permalink, unless another
+/// article already has that as its id (items of one feed may share a
+/// link); then none, and its id is derived from its key.
+fn own_id<'a>(tx: &Transaction, article: &'a Article) -> Result<Option<&'a str>> {
+    let Some(link) = article.permalink.as_deref() else {
+        return Ok(None);
+    };
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM articles WHERE guid = ?1 LIMIT 1")?
+        .exists([link])?;
+    Ok((!taken).then_some(link))
 }
 
 /// The newest `limit` articles of a section (all sections for `None`),

@@ -220,3 +220,25 @@ fn two_feeds_of_one_site_share_their_items() {
     assert!(err.contains("(same slug or id); skipped"), "{err}");
     assert_eq!(entries(dir.path()).len(), 2);
 }
+
+#[test]
+fn items_of_one_feed_sharing_a_link_stay_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = fs::read_to_string(fixture("podcast.rss"))
+        .unwrap()
+        .replace(
+            "https://staticontheline.example/episodes/40",
+            "https://staticontheline.example/",
+        )
+        .replace(
+            "https://staticontheline.example/episodes/41",
+            "https://staticontheline.example/",
+        );
+    let feed = dir.path().join("feed.xml");
+    fs::write(&feed, shared).unwrap();
+    let err = ok(&build_at(dir.path(), &[feed.to_str().unwrap()], T1));
+    assert!(!err.contains("duplicate"), "{err}");
+    let all = entries(dir.path());
+    assert_eq!(all.len(), 2);
+    assert_ne!(all[0].0, all[1].0, "distinct ids");
+}

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use common::{NOW, build_at, readmore, root, stderr};
 use readmore::article::{Article, Block};
+use readmore::diag::Level;
 use readmore::feedsrc::{item_key, read_feed};
 use url::Url;
 
@@ -50,7 +51,11 @@ fn check(name: &str, base: Option<&str>, publisher: &str, wants: &[Want]) -> Vec
     let bytes = fs::read(fixture(name)).unwrap();
     let base = base.map(|b| Url::parse(b).unwrap());
     let (articles, diagnostics) = read_feed(&bytes, base.as_ref()).unwrap();
-    assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+    let warnings: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Warning)
+        .collect();
+    assert!(warnings.is_empty(), "{name}: {warnings:?}");
     assert_eq!(articles.len(), wants.len(), "{name}: item count");
     for (a, w) in articles.iter().zip(wants) {
         assert_eq!(a.title, w.title, "{name}");
@@ -293,7 +298,7 @@ fn a_podcast_with_enclosures_and_a_minus_zero_zone() {
 
 #[test]
 fn rdf_items_dated_by_dc_date_behind_a_byte_order_mark() {
-    check(
+    let articles = check(
         "rdf.xml",
         None,
         "nachrichten.example",
@@ -318,6 +323,7 @@ fn rdf_items_dated_by_dc_date_behind_a_byte_order_mark() {
             ),
         ],
     );
+    assert_eq!(articles[1].categories, ["Wetter"], "dc:subject");
 }
 
 #[test]
@@ -492,4 +498,54 @@ fn a_broken_feed_file_fails_with_its_name() {
         stderr(&out)
     );
     assert!(!dir.path().join("feeds/all.atom").exists());
+}
+
+#[test]
+fn explain_shows_the_publisher_s_categories_steering_the_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = fixture("news-categories.rss");
+    let out = readmore(dir.path(), &["explain", feed.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let chess = format!(
+        "{}:33: Chess & Cards: The Club That Never Closes\n  categories: Games, Arts\n  section: culture",
+        feed.display()
+    );
+    assert!(text.contains(&chess), "{text}");
+    assert!(text.contains("\"Arts\" (category)"), "{text}");
+}
+
+#[test]
+fn a_malformed_feed_is_read_after_repairs_with_a_warning() {
+    // a bare '&' in a link, an HTML entity in a title, no version, cut off mid-item
+    let doc = "<?xml version=\"1.0\"?><rss><channel><title>t</title><link>https://a.example/</link>\
+        <item><title>Tea&nbsp;&amp; cake</title><link>https://a.example/1?a=1&b=2</link>\
+        <pubDate>Mon, 16 Feb 2026 10:00:00 GMT</pubDate></item>\
+        <item><title>Cut off</title><link>https://a.exa";
+    let (articles, diagnostics) = read_feed(doc.as_bytes(), None).unwrap();
+    assert_eq!(articles.len(), 1);
+    assert_eq!(articles[0].title, "Tea & cake");
+    assert_eq!(
+        articles[0].permalink.as_deref(),
+        Some("https://a.example/1?a=1&b=2")
+    );
+    let warning = &diagnostics[0].message;
+    assert!(
+        warning.contains("read after repairs")
+            && warning.contains("bare '&'")
+            && warning.contains("cut off"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn item_dates_in_loose_formats_are_still_read() {
+    // formats feed-rs's own date parser refuses, seen in real feeds
+    let doc = "<rss version=\"2.0\"><channel><title>t</title><link>https://a.example/</link>\
+        <item><title>A</title><link>https://a.example/a</link><pubDate>Monday, 16 February 2026 10:00:00 EST</pubDate></item>\
+        <item><title>B</title><link>https://a.example/b</link><pubDate>2026-02-15 08:30:00</pubDate></item>\
+        </channel></rss>";
+    let (articles, _) = read_feed(doc.as_bytes(), None).unwrap();
+    assert_eq!(articles[0].date, Some(ts("2026-02-16T15:00:00Z")));
+    assert_eq!(articles[1].date, Some(ts("2026-02-15T08:30:00Z")));
 }
