@@ -546,3 +546,24 @@ fn a_run_s_fetches_stop_at_the_run_deadline() {
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(err.contains("fetch.deadline)"), "{err}");
 }
+
+// Invalid UTF-8 from one URL fails that source alone (exit 5); the other
+// sources are still read and the feeds written.
+#[test]
+fn invalid_utf8_from_a_url_fails_that_source_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let mut body = b"rover\n\nRover\n\nA rover \xff crossed.\nRover Read More \xc2\xbb\n".to_vec();
+    body.extend_from_slice(b"\n");
+    let server = MockServer::start(vec![Reply::Body(
+        200,
+        vec![("Content-Type", "text/plain".into())],
+        body,
+    )]);
+    let url = format!("http://{}/dump.txt", server.addr);
+    let out = build(dir.path(), &[&url, "sample.txt"], T1);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("invalid UTF-8"), "{err}");
+    assert!(dir.path().join("feeds/all.atom").exists());
+}
