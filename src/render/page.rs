@@ -238,6 +238,7 @@ mod tests {
             updated: None,
             categories: Vec::new(),
             lines: (1, 1),
+            found_by: None,
         };
         let now = Utc::now();
         let page =
