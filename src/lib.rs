@@ -26,6 +26,7 @@ pub mod http;
 pub mod lock;
 pub mod outputs;
 pub mod parse;
+pub mod permalink;
 pub mod preview;
 pub mod pubdate;
 pub mod publish;

@@ -7,7 +7,8 @@
 //! the nearest enclosing `article`, else the largest ancestor holding no
 //! other more-link (the repeated element of the listing). From the
 //! container come the title (the heading, or the screen-reader text), the
-//! permalink (the heading's link, else the more-link's, made absolute), the
+//! permalink (the heading's link, else the more-link's, made absolute by
+//! [`crate::permalink`]), the
 //! published and modified dates (chosen by [`crate::pubdate`]), the author (an
 //! author box with a bio, `rel="author"`, a byline), a dek, and the body as
 //! paragraphs, subheadings and figures. Site chrome — navigation, sidebars,
@@ -27,6 +28,7 @@ use crate::article::{Article, Author, Block};
 use crate::categories;
 use crate::diag::Diagnostic;
 use crate::dom::{classes, select};
+use crate::permalink::{PageAddress, Resolved};
 use crate::pubdate::PageDates;
 use crate::text::{clean_line, fold, slug_key};
 
@@ -74,14 +76,16 @@ const SKIPPED: &[&str] = &[
 /// the input.
 pub const MAX_DEPTH: usize = 256;
 
-/// Reads one HTML page. `page_url` resolves relative links.
+/// Reads one HTML page fetched from (or declared to be at) `page_url`;
+/// dates written without a zone are in `zone`.
 pub fn parse_html(
     html: &str,
     page_url: Option<&Url>,
     label: &str,
+    zone: Tz,
 ) -> (Vec<Article>, Vec<Diagnostic>) {
     let doc = Html::parse_document(html);
-    let base = base_url(&doc, page_url);
+    let address = PageAddress::of(&doc, page_url);
     let (anchors, too_deep) = anchors(&doc);
     let links: Vec<ElementRef> = anchors
         .into_iter()
@@ -100,7 +104,7 @@ pub fn parse_html(
         return (Vec::new(), diagnostics);
     }
     let page_author = page_author(&doc);
-    let page_dates = PageDates::of(&doc, Tz::UTC);
+    let page_dates = PageDates::of(&doc, zone);
     let single = links.len() == 1;
     // How many more-links each element holds, counted along every link's ancestors.
     let mut holds: HashMap<NodeId, usize> = HashMap::new();
@@ -121,11 +125,11 @@ pub fn parse_html(
             container,
             more_link: *link,
             label,
-            base: base.as_ref(),
+            address: &address,
             page_dates: &page_dates,
             single,
         };
-        match excerpt.article(line, page_author.as_deref()) {
+        match excerpt.article(line, page_author.as_deref(), &mut diagnostics) {
             Some(article) => articles.push(article),
             None => diagnostics.push(Diagnostic::warning(
                 line,
@@ -141,24 +145,39 @@ struct Excerpt<'a> {
     container: ElementRef<'a>,
     more_link: ElementRef<'a>,
     label: &'a str,
-    base: Option<&'a Url>,
+    address: &'a PageAddress,
     page_dates: &'a PageDates,
     /// The page's only excerpt: the page's own dates are its.
     single: bool,
 }
 
 impl<'a> Excerpt<'a> {
-    fn article(&self, line: usize, page_author: Option<&str>) -> Option<Article> {
+    fn article(
+        &self,
+        line: usize,
+        page_author: Option<&str>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Article> {
         let heading = self.heading();
         let title = heading
             .map(|h| text(&h))
             .filter(|t| !t.is_empty())
             .or_else(|| self.link_title())?;
         let heading_link = heading.and_then(|h| select(&h, "a[href]").next());
-        let permalink = heading_link
+        let href = heading_link
             .or(Some(self.more_link))
-            .and_then(|a| a.value().attr("href"))
-            .and_then(|href| self.absolute(href));
+            .and_then(|a| a.value().attr("href"));
+        let permalink = href.and_then(|href| match self.address.resolve(href) {
+            Resolved::Url(url) => Some(url),
+            Resolved::NotAPage => None,
+            Resolved::NoAddress => {
+                let message = format!(
+                    "the link {href:?} is relative and the page gives no address (<base>, canonical link, og:url): the item links to its article page; give the page's URL with --page-url or `page_url`"
+                );
+                diagnostics.push(Diagnostic::warning(line, message));
+                None
+            }
+        });
         let slug = permalink
             .as_deref()
             .and_then(slug_of)
@@ -230,14 +249,6 @@ impl<'a> Excerpt<'a> {
             .trim_matches(|c: char| c.is_whitespace() || "\"“”'‘’«»:".contains(c))
             .to_string();
         (!title.is_empty()).then_some(title)
-    }
-
-    fn absolute(&self, href: &str) -> Option<String> {
-        let url = match self.base {
-            Some(base) => base.join(href).ok()?,
-            None => Url::parse(href).ok()?,
-        };
-        matches!(url.scheme(), "http" | "https").then(|| url.to_string())
     }
 
     /// An author box: a photo "Photo of NAME" (or a name) and a bio.
@@ -396,18 +407,6 @@ fn strip_label(text: &str, label: &str) -> String {
     }
 }
 
-/// The page's `<base href>` joined to its URL.
-fn base_url(doc: &Html, page_url: Option<&Url>) -> Option<Url> {
-    let base = select(&doc.root_element(), "base[href]")
-        .next()
-        .and_then(|b| b.value().attr("href"));
-    match (page_url, base) {
-        (Some(page), Some(href)) => page.join(href).ok(),
-        (None, Some(href)) => Url::parse(href).ok(),
-        (page, None) => page.cloned(),
-    }
-}
-
 /// The author an author archive is about: "Author: NAME" in its title.
 fn page_author(doc: &Html) -> Option<String> {
     let title = select(&doc.root_element(), ".page-title, .archive-title, h1").next()?;
@@ -421,18 +420,24 @@ fn page_author(doc: &Html) -> Option<String> {
     .filter(|n| !n.is_empty())
 }
 
-/// The last meaningful path segment of a permalink, as a slug.
+/// The last meaningful path segment of a permalink, as a slug: a
+/// directory's `index.html` (as mirrors save every post) names the
+/// directory, not the post.
 fn slug_of(permalink: &str) -> Option<String> {
     let url = Url::parse(permalink).ok()?;
-    let segment = url.path_segments()?.rev().find(|s| !s.is_empty())?;
-    let decoded = percent_encoding::percent_decode_str(segment)
-        .decode_utf8()
-        .ok()?;
-    let stem = decoded
-        .trim_end_matches(".html")
-        .trim_end_matches(".htm")
-        .to_lowercase();
-    (!stem.chars().all(|c| c.is_ascii_digit())).then_some(stem)
+    let stems = url.path_segments()?.rev().filter_map(|segment| {
+        let decoded = percent_encoding::percent_decode_str(segment)
+            .decode_utf8()
+            .ok()?;
+        let stem = decoded
+            .trim_end_matches(".html")
+            .trim_end_matches(".htm")
+            .to_lowercase();
+        (!stem.is_empty() && stem != "index").then_some(stem)
+    });
+    stems
+        .take(1)
+        .find(|stem| !stem.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The 1-based line of the `nth` more-link in the source, found by its href.
@@ -547,7 +552,7 @@ mod tests {
 
     fn parse(html: &str, label: &str) -> Vec<Article> {
         let page = Url::parse("https://example.org/author/jane/").unwrap();
-        parse_html(html, Some(&page), label).0
+        parse_html(html, Some(&page), label, Tz::UTC).0
     }
 
     #[test]
@@ -592,6 +597,20 @@ mod tests {
         assert_eq!(articles[1].date, None);
     }
 
+    // Mirrors save each post as DIR/index.html: the slug is DIR, so the
+    // posts of one page are not taken for duplicates of each other.
+    #[test]
+    fn index_html_permalinks_take_their_directory_as_slug() {
+        let html = r#"<div class="post"><h2><a href="../one-post/index.html">One</a></h2><p>A.</p><a href="../one-post/index.html">Read More</a></div>
+            <div class="post"><h2><a href="../two-post/index.html">Two</a></h2><p>B.</p><a href="../two-post/index.html">Read More</a></div>"#;
+        let keys: Vec<String> = parse(html, DEFAULT_LABEL)
+            .into_iter()
+            .map(|a| a.key)
+            .collect();
+        assert_eq!(keys, ["one-post", "two-post"]);
+        assert_eq!(slug_of("https://e.example/2024/05/").as_deref(), None);
+    }
+
     #[test]
     fn figures_split_caption_and_credit() {
         let html = r#"<article><h2><a href="/x">X</a></h2>
@@ -622,7 +641,7 @@ mod tests {
             "<html><body><div><a href=x>Home</a>",
             "<<<>>>&&&",
         ] {
-            let (articles, diags) = parse_html(html, None, DEFAULT_LABEL);
+            let (articles, diags) = parse_html(html, None, DEFAULT_LABEL, Tz::UTC);
             assert!(articles.is_empty() && diags.len() == 1, "{html}");
         }
     }
@@ -666,8 +685,8 @@ mod tests {
                 html.push_str(pieces[(seed % pieces.len() as u64) as usize]);
             }
             let page = Url::parse("https://example.org/a/").unwrap();
-            parse_html(&html, Some(&page), DEFAULT_LABEL);
-            parse_html(&html, None, "Continue reading");
+            parse_html(&html, Some(&page), DEFAULT_LABEL, Tz::UTC);
+            parse_html(&html, None, "Continue reading", Tz::UTC);
         }
     }
 }

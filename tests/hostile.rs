@@ -348,7 +348,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
     let reader = std::thread::Builder::new()
         .stack_size(1 << 20)
         .spawn(move || {
-            readmore::scrape::parse_html(&html, None, "Read More")
+            readmore::scrape::parse_html(&html, None, "Read More", chrono_tz::Tz::UTC)
                 .0
                 .len()
         })
