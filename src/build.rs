@@ -30,6 +30,7 @@ use serde::Serialize;
 use crate::article::Article;
 use crate::classify::Classifier;
 use crate::config::Config;
+use crate::feed;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
 use crate::read::{self, Reading};
@@ -92,6 +93,9 @@ pub struct Summary {
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
     Directory::check(&config.output.dir)?;
     let mut store = Store::open(&config.state, request.lock_timeout)?;
+    if store.created() {
+        warn_if_feeds_exist(config, &store, diag)?;
+    }
     let result = run(&mut store, config, request, diag);
     let mut record = Run {
         clock: request.now.timestamp(),
@@ -136,6 +140,29 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
         }
     }
     Ok(summary)
+}
+
+/// A new store beside existing feeds means the history was lost: every
+/// article on the pages is about to be dated anew, and those no longer on
+/// them leave the feeds. Say so loudly, with the way back.
+fn warn_if_feeds_exist(config: &Config, store: &Store, diag: &mut dyn Write) -> Result<()> {
+    let dir = &config.output.dir;
+    let has_feeds = config
+        .output
+        .formats
+        .iter()
+        .any(|f| dir.join(format!("{}.{}", feed::ALL, f.ext())).exists());
+    if has_feeds {
+        writeln!(
+            diag,
+            "readmore: warning: new store {} created, but {} already has feeds: articles are \
+             dated anew and those no longer on the pages leave the feeds; if the store was \
+             lost, restore it from a backup (README: \"Recovering a lost store\")",
+            store.path().display(),
+            dir.display()
+        )?;
+    }
+    Ok(())
 }
 
 fn run(

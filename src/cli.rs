@@ -16,6 +16,7 @@ use crate::build::{self, Request, Summary};
 use crate::clock;
 use crate::config::Config;
 use crate::error::{EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, UsageError};
+use crate::init;
 use crate::parse::Encoding;
 use crate::preview::Preview;
 use crate::redact;
@@ -25,6 +26,7 @@ use crate::status::Status;
 
 const EXAMPLES: &str = "\
 Examples:
+  readmore init https://example.org/author/jane/   try a page, write a readmore.toml that reads it
   readmore build                          build from readmore.toml's sources into feeds/
   readmore build page.txt dumps/ -        build from a file, a directory of dumps and stdin
   readmore build https://example.org/author/jane/   republish a live archive page
@@ -71,6 +73,9 @@ enum Command {
     /// Serve the output directory over HTTP, with WebSub discovery headers.
     #[command(after_help = EXAMPLES)]
     Serve(ServeArgs),
+    /// Try a listing page, then write a commented readmore.toml that reads it.
+    #[command(after_help = EXAMPLES)]
+    Init(InitArgs),
     /// Check a config file as build would load it, without reading sources or the store.
     #[command(after_help = EXAMPLES)]
     Check(ConfigArgs),
@@ -119,6 +124,18 @@ struct BuildArgs {
     json: bool,
     #[command(flatten)]
     config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The listing page: an http(s) URL or a file
+    source: String,
+    /// More-link text of the page [default: "Read More"]
+    #[arg(long, value_name = "TEXT")]
+    label: Option<String>,
+    /// Where to write the config; never overwritten
+    #[arg(long, short, value_name = "FILE", default_value = "readmore.toml")]
+    config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +295,23 @@ pub fn run(cli: Cli) -> Result<u8> {
             } else {
                 EXIT_OK
             });
+        }
+        Command::Init(args) => {
+            let found = init::init(&args.source, args.label.as_deref(), &args.config, stderr)?;
+            let sections: Vec<String> = found
+                .sections
+                .iter()
+                .map(|(id, n)| format!("{id} {n}"))
+                .collect();
+            writeln!(
+                stderr,
+                "readmore: {}: {} ({})\nreadmore: wrote {}; next: `readmore build` writes the feeds, \
+                 `readmore serve --build` previews them in a feed reader",
+                redact::url(&args.source),
+                count(found.articles, "excerpt"),
+                sections.join(", "),
+                args.config.display()
+            )?;
         }
         Command::Check(args) => {
             let path = args

@@ -255,6 +255,35 @@ struct Builtin {
     section: Vec<SectionRules>,
 }
 
+/// The longest duration a setting may give: a year, in seconds.
+const MAX_SECONDS: f64 = 365.0 * 86_400.0;
+/// The largest body limit: 1 GiB (a body is held in memory).
+const MAX_BYTES: u64 = 1 << 30;
+const MAX_REDIRECTS: u64 = 50;
+/// The most entries a feed may keep.
+const MAX_ITEMS: u64 = 1_000_000;
+
+/// `value` is a number of seconds from `least` up to [`MAX_SECONDS`].
+fn seconds(key: &str, value: f64, least: f64) -> Result<()> {
+    if !(least..=MAX_SECONDS).contains(&value) {
+        let floor = if least > 0.0 { "above 0" } else { "0 or more" };
+        bail!("{key} = {value}: must be seconds, {floor} and at most {MAX_SECONDS} (a year)");
+    }
+    Ok(())
+}
+
+/// `value` lies in `range`.
+fn within(key: &str, value: u64, range: std::ops::RangeInclusive<u64>) -> Result<()> {
+    if !range.contains(&value) {
+        bail!(
+            "{key} = {value}: must be from {} to {}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(())
+}
+
 impl Config {
     /// Reads and checks a config file; paths in it become relative to its directory.
     pub fn load(path: &Path) -> Result<Self> {
@@ -323,33 +352,44 @@ impl Config {
         for hub in &self.websub.hubs {
             absolute_url(hub).context("websub.hubs")?;
         }
-        let w = &self.websub;
-        let durations = [
-            w.connect_timeout,
-            w.timeout,
-            w.wait,
-            w.backoff,
-            w.max_backoff,
-        ];
-        if durations.iter().any(|d| !d.is_finite() || *d < 0.0) || w.timeout == 0.0 {
-            bail!("websub: timeouts and delays must be non-negative seconds, and timeout above 0");
-        }
-        let f = &self.fetch;
-        if [f.connect_timeout, f.timeout]
-            .iter()
-            .any(|d| !d.is_finite() || *d <= 0.0)
-            || f.max_bytes == 0
-        {
-            bail!("fetch: timeouts must be positive seconds and max_bytes above 0");
-        }
-        if self.retention.items == 0 {
-            bail!("retention.items must be at least 1");
-        }
+        self.check_numbers()?;
         if lexical_absolute(&self.state).starts_with(lexical_absolute(&self.output.dir)) {
             bail!(
                 "the store {} is inside the output directory {}, which is published; put it elsewhere",
                 self.state.display(),
                 self.output.dir.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks every number against the range it is used in, so that none
+    /// can fail a run halfway (a `Duration` of 1e30 seconds panics).
+    fn check_numbers(&self) -> Result<()> {
+        let (w, f) = (&self.websub, &self.fetch);
+        seconds("websub.connect_timeout", w.connect_timeout, 0.0)?;
+        seconds("websub.timeout", w.timeout, f64::MIN_POSITIVE)?;
+        seconds("websub.wait", w.wait, 0.0)?;
+        seconds("websub.backoff", w.backoff, 0.0)?;
+        seconds("websub.max_backoff", w.max_backoff, 0.0)?;
+        seconds(
+            "fetch.connect_timeout",
+            f.connect_timeout,
+            f64::MIN_POSITIVE,
+        )?;
+        seconds("fetch.timeout", f.timeout, f64::MIN_POSITIVE)?;
+        within("fetch.max_bytes", f.max_bytes, 1..=MAX_BYTES)?;
+        within("fetch.redirects", f.redirects as u64, 0..=MAX_REDIRECTS)?;
+        within("websub.redirects", w.redirects as u64, 0..=MAX_REDIRECTS)?;
+        within(
+            "retention.items",
+            self.retention.items as u64,
+            1..=MAX_ITEMS,
+        )?;
+        if !self.classify.min_score.is_finite() {
+            bail!(
+                "classify.min_score = {}: must be a number",
+                self.classify.min_score
             );
         }
         Ok(())

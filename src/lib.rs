@@ -23,6 +23,7 @@ pub mod feed;
 pub mod feedsrc;
 pub mod fetch;
 pub mod http;
+pub mod init;
 pub mod lock;
 pub mod outputs;
 pub mod parse;

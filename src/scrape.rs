@@ -115,12 +115,13 @@ pub fn parse_html(
     }
     let mut seen = HashSet::new();
     let mut articles = Vec::new();
-    for (nth, link) in links.iter().enumerate() {
+    let mut lines = Lines::new(html);
+    for link in &links {
         let container = container(link, &holds);
         if !seen.insert(container.id()) {
             continue; // a second more-link in the same excerpt
         }
-        let line = line_of(html, link.value().attr("href"), &links[..nth]);
+        let line = lines.of(link.value().attr("href"));
         let excerpt = Excerpt {
             container,
             more_link: *link,
@@ -440,23 +441,38 @@ fn slug_of(permalink: &str) -> Option<String> {
         .find(|stem| !stem.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The 1-based line of the `nth` more-link in the source, found by its href.
-fn line_of(html: &str, href: Option<&str>, before: &[ElementRef]) -> usize {
-    let Some(href) = href.filter(|h| !h.is_empty()) else {
-        return 1;
-    };
-    let repeats = before
-        .iter()
-        .filter(|a| a.value().attr("href") == Some(href))
-        .count();
-    let mut from = 0;
-    for _ in 0..=repeats {
-        match html[from..].find(href) {
-            Some(at) => from += at + href.len(),
-            None => return 1,
+/// The lines of the more-links, found by their hrefs in the source. The
+/// links come in document order, so one cursor moves forward through the
+/// page and numbering every excerpt reads the page once (searching from
+/// the top for each excerpt made 32,000 excerpts take 18 s).
+struct Lines<'a> {
+    html: &'a str,
+    cursor: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(html: &'a str) -> Self {
+        Self {
+            html,
+            cursor: 0,
+            line: 1,
         }
     }
-    html[..from].matches('\n').count() + 1
+
+    /// The 1-based line of the next occurrence of `href`; where the source
+    /// spells it otherwise (with entities), the line of the last one found.
+    fn of(&mut self, href: Option<&str>) -> usize {
+        let rest = &self.html[self.cursor..];
+        if let Some(end) = href
+            .filter(|h| !h.is_empty())
+            .and_then(|h| rest.find(h).map(|at| at + h.len()))
+        {
+            self.line += rest[..end].matches('\n').count();
+            self.cursor += end;
+        }
+        self.line
+    }
 }
 
 fn is_chrome(el: &ElementRef) -> bool {

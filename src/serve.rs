@@ -84,7 +84,7 @@ pub fn serve(dir: &Path, listener: TcpListener) -> Result<()> {
         .canonicalize()
         .with_context(|| format!("cannot serve {}", dir.display()))?;
     let url = local_url(&listener)?;
-    if let Some(declared) = declared_base_url(&root).filter(|base| *base != url) {
+    if let Some(declared) = declared_base_url(&root).filter(|base| !same_place(base, &url)) {
         say(&format!(
             "warning: the feeds in {} declare {declared} as their address, not {url}: \
              their links and the OPML's lead there; `readmore serve --build` previews with links to this server",
@@ -413,6 +413,24 @@ fn declared_base_url(root: &Path) -> Option<String> {
     Some(self_url[..cut].to_string())
 }
 
+/// Whether two base URLs lead to the same place, `localhost` and the
+/// loopback addresses being one host.
+fn same_place(a: &str, b: &str) -> bool {
+    let (Ok(a), Ok(b)) = (url::Url::parse(a), url::Url::parse(b)) else {
+        return a == b;
+    };
+    let loopback = |u: &url::Url| match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let host = a.host() == b.host() || (loopback(&a) && loopback(&b));
+    host && a.scheme() == b.scheme()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && a.path() == b.path()
+}
+
 fn full(status: StatusCode, body: Bytes) -> Response<Body> {
     let mut response = Response::new(
         Full::new(body)
@@ -508,6 +526,28 @@ mod tests {
             json_links(b"{\"items\": [{\"feed_url\": \"x\"}]}"),
             Links::default()
         );
+    }
+
+    // A default config (base_url http://localhost:8080/) served on 127.0.0.1:8080 is not warned about.
+    #[test]
+    fn localhost_and_loopback_are_the_same_place() {
+        assert!(same_place(
+            "http://localhost:8080/",
+            "http://127.0.0.1:8080/"
+        ));
+        assert!(same_place("http://[::1]:8080/", "http://127.0.0.1:8080/"));
+        assert!(!same_place(
+            "http://localhost:8081/",
+            "http://127.0.0.1:8080/"
+        ));
+        assert!(!same_place(
+            "https://feeds.example.org/",
+            "http://127.0.0.1:8080/"
+        ));
+        assert!(!same_place(
+            "http://localhost:8080/rm/",
+            "http://127.0.0.1:8080/"
+        ));
     }
 
     #[test]

@@ -128,6 +128,7 @@ const MIGRATIONS: &[&str] = &[
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    created: bool,
     _lock: Option<File>,
 }
 
@@ -196,16 +197,22 @@ impl Store {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let lock = crate::lock::lock(&lock_path(path), lock_timeout)?;
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open store {}", path.display()))?;
+        let created = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+        let conn = Connection::open(path).with_context(|| damaged(path))?;
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
+            created,
             _lock: Some(lock),
         };
-        store.prepare()?;
+        store.prepare().with_context(|| damaged(path))?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Whether this open created the store (no file, or an empty one).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Opens an existing store for reading, without the lock.
@@ -217,14 +224,22 @@ impl Store {
             );
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("cannot open store {}", path.display()))?;
+            .with_context(|| damaged(path))?;
         let store = Self {
             conn,
             path: path.to_path_buf(),
+            created: false,
             _lock: None,
         };
         store.conn.busy_timeout(Duration::from_secs(10))?;
-        let version = store.version()?;
+        let version = store.version().with_context(|| damaged(path))?;
+        if (0..SCHEMA_VERSION).contains(&version) {
+            bail!(
+                "store {} was written by an older readmore (schema {version}; this one reads \
+                 {SCHEMA_VERSION}): run `readmore build` once to migrate it",
+                path.display()
+            );
+        }
         if version != SCHEMA_VERSION {
             bail!(incompatible(path, version));
         }
@@ -249,7 +264,7 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version = self.version()?;
+        let version = self.version().with_context(|| damaged(&self.path))?;
         if !(0..=SCHEMA_VERSION).contains(&version) {
             bail!(incompatible(&self.path, version));
         }
@@ -691,6 +706,16 @@ fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     db.with_file_name(name)
+}
+
+/// What to say when the store cannot be read: which file, and the way out.
+fn damaged(path: &Path) -> String {
+    format!(
+        "cannot use the store {}: if it is damaged, move it aside (keep it: \
+         `sqlite3 FILE .recover` may save its history) and run `readmore build` again, \
+         which starts a new store from the sources (README: \"Recovering a lost store\")",
+        path.display()
+    )
 }
 
 fn incompatible(path: &Path, version: i64) -> String {

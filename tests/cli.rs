@@ -326,3 +326,47 @@ fn out_that_is_a_file_is_refused_before_the_store_is_touched() {
     );
     assert!(!dir.path().join(".readmore").exists(), "no store created");
 }
+
+// `init` tries the page, reports what it found, and writes a config that
+// builds; it never overwrites one and writes none for a page without excerpts.
+#[test]
+fn init_writes_a_config_that_builds_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    let out = readmore(dir.path(), &["init", sample.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("12 excerpts (policy 3, space 1, ai 3, health 2, cars 1, culture 2)"),
+        "{}",
+        stderr(&out)
+    );
+    let config = fs::read_to_string(dir.path().join("readmore.toml")).unwrap();
+    let out = readmore(dir.path(), &["build", "--now", NOW], None);
+    assert!(
+        stderr(&out).contains("updated: 12 articles"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = readmore(dir.path(), &["init", sample.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("readmore.toml already exists"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("readmore.toml")).unwrap(),
+        config
+    );
+
+    fs::write(
+        dir.path().join("empty.html"),
+        "<html><body><p>Nothing.</p></body></html>",
+    )
+    .unwrap();
+    let out = readmore(
+        dir.path(),
+        &["init", "empty.html", "--config", "other.toml"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--label"), "{}", stderr(&out));
+    assert!(!dir.path().join("other.toml").exists());
+}

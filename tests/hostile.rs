@@ -355,3 +355,139 @@ fn deep_nesting_does_not_overflow_the_stack() {
         .unwrap();
     assert_eq!(reader.join().unwrap(), 1);
 }
+
+// Every excerpt of a long page is numbered with its own line, found in one
+// pass over the page (numbering once searched from the top per excerpt).
+#[test]
+fn excerpts_of_a_long_page_get_their_own_lines() {
+    let count = 3_000;
+    let mut html = String::from("<html><body>\n");
+    for i in 0..count {
+        html.push_str(&format!(
+            "<article>\n<h2><a href=\"https://example.org/{i}/\">Rover {i}</a></h2>\n\
+             <p>A rover crossed the crater rim.</p>\n\
+             <a href=\"https://example.org/{i}/\">Read More »</a></article>\n"
+        ));
+    }
+    let (articles, _) = readmore::scrape::parse_html(&html, None, "Read More");
+    assert_eq!(articles.len(), count);
+    for (i, article) in articles.iter().enumerate() {
+        assert_eq!(article.lines.0, 3 + 4 * i, "{}", article.title);
+    }
+}
+
+// Every number in the config is checked before anything runs: out-of-range
+// durations, sizes and scores are a usage error (exit 2) naming the key,
+// never a panic after the feeds were written.
+#[test]
+fn config_numbers_out_of_range_are_usage_errors() {
+    for (table, setting, key) in [
+        ("websub", "max_backoff = 1e30", "websub.max_backoff"),
+        ("websub", "backoff = 1e300", "websub.backoff"),
+        ("websub", "wait = inf", "websub.wait"),
+        ("websub", "timeout = 1e20", "websub.timeout"),
+        ("fetch", "timeout = 1e30", "fetch.timeout"),
+        ("fetch", "connect_timeout = nan", "fetch.connect_timeout"),
+        (
+            "fetch",
+            "max_bytes = 9223372036854775807",
+            "fetch.max_bytes",
+        ),
+        ("fetch", "redirects = 100000", "fetch.redirects"),
+        ("classify", "min_score = nan", "classify.min_score"),
+        (
+            "retention",
+            "items = 9223372036854775807",
+            "retention.items",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("readmore.toml"),
+            format!("[{table}]\n{setting}\n"),
+        )
+        .unwrap();
+        let out = readmore(
+            dir.path(),
+            &[
+                "build",
+                sample().to_str().unwrap(),
+                "--now",
+                NOW,
+                "--no-publish",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{setting}: {}", stderr(&out));
+        assert!(stderr(&out).contains(key), "{setting}: {}", stderr(&out));
+        assert!(
+            !dir.path().join("feeds").exists(),
+            "{setting}: feeds written"
+        );
+    }
+}
+
+/// Removes the store `dir/state.db` with its WAL files.
+fn remove_store(dir: &Path) {
+    for name in ["state.db", "state.db-wal", "state.db-shm"] {
+        let _ = fs::remove_file(dir.join(name));
+    }
+}
+
+// A store that is not a database fails the run with the store's path and
+// what to do, and changes no feed.
+#[test]
+fn a_damaged_store_names_its_path_and_a_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    ok(&build(dir.path(), &[sample.to_str().unwrap()], T1));
+    let before = common::feed_files(dir.path());
+    remove_store(dir.path());
+    fs::write(dir.path().join("state.db"), "not a database ".repeat(500)).unwrap();
+    let out = build(dir.path(), &[sample.to_str().unwrap()], T2);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("state.db"), "{err}");
+    assert!(err.contains("move it aside"), "{err}");
+    assert_eq!(common::feed_files(dir.path()), before);
+}
+
+// `status` on a store from an older readmore says so, and how to migrate.
+#[test]
+fn status_on_an_older_store_says_it_is_older() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&build(dir.path(), &[sample().to_str().unwrap()], T1));
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    db.pragma_update(None, "user_version", 1).unwrap();
+    drop(db);
+    let out = readmore(dir.path(), &["status", "--state", "state.db"], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("older readmore"), "{err}");
+    assert!(!err.contains("newer"), "{err}");
+    assert!(err.contains("readmore build"), "{err}");
+}
+
+// A store created (deleted, or emptied to zero bytes) where feeds already
+// exist is a loud warning: every article is about to be dated anew.
+#[test]
+fn a_new_store_beside_existing_feeds_is_a_loud_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    let first = build(dir.path(), &[sample.to_str().unwrap()], T1);
+    ok(&first);
+    assert!(!stderr(&first).contains("new store"));
+    for lose in ["delete", "truncate"] {
+        remove_store(dir.path());
+        if lose == "truncate" {
+            fs::write(dir.path().join("state.db"), "").unwrap();
+        }
+        let out = build(dir.path(), &[sample.to_str().unwrap()], T2);
+        ok(&out);
+        let err = stderr(&out);
+        assert!(
+            err.contains("warning: new store state.db created, but feeds already has feeds"),
+            "{lose}: {err}"
+        );
+    }
+}
