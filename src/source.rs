@@ -431,8 +431,14 @@ mod tests {
         );
         assert_eq!(sources[0].zone, Some(chrono_tz::Europe::Berlin));
         let bad_zone = resolve(&[table("https://example.net/", "Europe/Berln")]).unwrap_err();
-        assert!(format!("{bad_zone:#}").contains("IANA time zone"), "{bad_zone:#}");
+        assert!(
+            format!("{bad_zone:#}").contains("IANA time zone"),
+            "{bad_zone:#}"
+        );
         let bad_url = resolve(&[table("/saved/", "UTC")]).unwrap_err();
-        assert!(format!("{bad_url:#}").contains("absolute http(s) URL"), "{bad_url:#}");
+        assert!(
+            format!("{bad_url:#}").contains("absolute http(s) URL"),
+            "{bad_url:#}"
+        );
     }
 }

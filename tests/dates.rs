@@ -51,9 +51,15 @@ fn page_url_resolves_a_saved_pages_links() {
     assert!(!stderr(&out).contains(": warning:"), "{}", stderr(&out));
     let got = entries(dir.path());
     assert_eq!(got[0].0, "Bonen en erwten");
-    assert_eq!(got[0].1, "https://tuinblad.example/nieuws/bonen-en-erwten/index.html");
+    assert_eq!(
+        got[0].1,
+        "https://tuinblad.example/nieuws/bonen-en-erwten/index.html"
+    );
     assert_eq!(got[0].2, "2018-03-03T12:00:00+00:00");
-    assert_eq!(got[1].1, "https://tuinblad.example/nieuws/tomaten-in-de-kas/index.html");
+    assert_eq!(
+        got[1].1,
+        "https://tuinblad.example/nieuws/tomaten-in-de-kas/index.html"
+    );
     assert_eq!(got[1].2, "2018-06-18T12:00:00+00:00");
 }
 
@@ -94,7 +100,10 @@ fn links_without_an_address_are_a_warning() {
     assert!(err.contains("saved-relative.html:8: warning: "), "{err}");
     // The items fall back to their article pages.
     for (_, link, _) in entries(dir.path()) {
-        assert!(link.starts_with("https://feeds.example.org/rm/articles/"), "{link}");
+        assert!(
+            link.starts_with("https://feeds.example.org/rm/articles/"),
+            "{link}"
+        );
     }
 }
 
@@ -111,7 +120,11 @@ fn page_url_takes_one_input() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let out = build_at(dir.path(), &[&page, "--page-url", "/relative/"], NOW);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("absolute http(s) URL"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("absolute http(s) URL"),
+        "{}",
+        stderr(&out)
+    );
     // The practice-set scorers look for the option in the help text.
     let help = readmore(dir.path(), &["build", "--help"], None);
     assert!(String::from_utf8_lossy(&help.stdout).contains("--page-url"));
@@ -159,7 +172,10 @@ fn a_sources_time_zone_wins_over_the_sites() {
     let out = build_at(dir.path(), &[], NOW);
     assert!(out.status.success(), "{}", stderr(&out));
     let published: Vec<String> = entries(dir.path()).into_iter().map(|e| e.2).collect();
-    assert_eq!(published, ["2019-04-13T13:15:00+00:00", "2019-05-05T01:40:00+00:00"]);
+    assert_eq!(
+        published,
+        ["2019-04-13T13:15:00+00:00", "2019-05-05T01:40:00+00:00"]
+    );
 }
 
 // A time zone that is not an IANA name is a config error naming it.

@@ -369,7 +369,7 @@ fn excerpts_of_a_long_page_get_their_own_lines() {
              <a href=\"https://example.org/{i}/\">Read More »</a></article>\n"
         ));
     }
-    let (articles, _) = readmore::scrape::parse_html(&html, None, "Read More");
+    let (articles, _) = readmore::scrape::parse_html(&html, None, "Read More", chrono_tz::Tz::UTC);
     assert_eq!(articles.len(), count);
     for (i, article) in articles.iter().enumerate() {
         assert_eq!(article.lines.0, 3 + 4 * i, "{}", article.title);
