@@ -1,7 +1,8 @@
 //! readmore: "Read More" listing pages → per-section RSS and Atom feeds.
 //!
-//! The pipeline runs one way: [`source`] finds inputs, [`parse`] turns text
-//! into [`article::Article`]s, [`classify`] sorts them into sections,
+//! The pipeline runs one way: [`source`] finds inputs, [`parse`] turns text,
+//! [`scrape`] HTML pages and [`feedsrc`] RSS, Atom and JSON feeds into
+//! [`article::Article`]s, [`classify`] sorts them into sections,
 //! [`store`] merges them into the history kept across runs, [`feed`] builds
 //! one [`feed::Feed`] per section from that history, [`render`] turns each
 //! feed into every format, and [`mod@write`] puts the files in place
