@@ -66,6 +66,7 @@ fn fill(config: &Config, n: usize, now: i64) {
             date: None,
             updated: None,
             categories: Vec::new(),
+            found_by: None,
             lines: (0, 0),
         })
         .collect();

@@ -34,6 +34,10 @@ pub struct Article {
     /// classifier and the item's categories in the feeds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
+    /// How the extractor recognised the excerpt (the more-link signals of
+    /// an HTML listing), for `explain`; not kept.
+    #[serde(skip)]
+    pub found_by: Option<String>,
     /// First and last line of the excerpt in its source (1-based).
     #[serde(skip)]
     pub lines: (usize, usize),

@@ -472,6 +472,7 @@ mod tests {
             date: None,
             updated: None,
             categories: Vec::new(),
+            found_by: None,
             lines: (1, 1),
         }
     }

@@ -44,6 +44,8 @@ pub struct Fetch {
     pub connect_timeout: f64,
     /// Seconds a whole fetch may take.
     pub timeout: f64,
+    /// Seconds all the fetches of a run may take together.
+    pub deadline: f64,
     /// Largest body accepted, in bytes, after decompression.
     pub max_bytes: u64,
     /// Most redirects followed.
@@ -55,6 +57,7 @@ impl Default for Fetch {
         Self {
             connect_timeout: 10.0,
             timeout: 30.0,
+            deadline: 120.0,
             max_bytes: 20 * 1024 * 1024,
             redirects: 5,
         }
@@ -378,6 +381,7 @@ impl Config {
             f64::MIN_POSITIVE,
         )?;
         seconds("fetch.timeout", f.timeout, f64::MIN_POSITIVE)?;
+        seconds("fetch.deadline", f.deadline, f64::MIN_POSITIVE)?;
         within("fetch.max_bytes", f.max_bytes, 1..=MAX_BYTES)?;
         within("fetch.redirects", f.redirects as u64, 0..=MAX_REDIRECTS)?;
         within("websub.redirects", w.redirects as u64, 0..=MAX_REDIRECTS)?;

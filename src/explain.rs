@@ -1,4 +1,5 @@
-//! `readmore explain`: each article's section, every section's score and
+//! `readmore explain`: how each article was found (the more-link signals
+//! of an HTML listing), its section, every section's score and
 //! the terms behind it, without touching the store or the outputs.
 
 use std::io::Write;
@@ -34,6 +35,9 @@ pub fn explain(
             "{}:{}: {}",
             f.source, f.article.lines.0, f.article.title
         )?;
+        if let Some(signals) = &f.article.found_by {
+            writeln!(out, "  found by: {signals}")?;
+        }
         if !f.article.categories.is_empty() {
             writeln!(out, "  categories: {}", f.article.categories.join(", "))?;
         }

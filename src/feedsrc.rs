@@ -293,6 +293,7 @@ fn item(
         date: published,
         updated: entry.updated.filter(|u| Some(*u) != published),
         categories: categories(entry),
+        found_by: None,
         lines: (line, line),
     })
 }

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use reqwest::StatusCode;
@@ -67,6 +68,7 @@ pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<
         );
         by_host.entry(host).or_default().push(i);
     }
+    let deadline = Instant::now() + Duration::from_secs_f64(config.deadline);
     let mut results: Vec<Option<Fetched>> = vec![None; requests.len()];
     std::thread::scope(|scope| {
         let workers: Vec<_> = by_host
@@ -76,7 +78,7 @@ pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<
                 scope.spawn(move || {
                     indices
                         .iter()
-                        .map(|&i| (i, fetch(client, &requests[i], config)))
+                        .map(|&i| (i, fetch(client, &requests[i], config, deadline)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -105,22 +107,62 @@ fn client(config: &Fetch, contact: &str) -> Result<Client> {
     )
 }
 
-fn fetch(client: &Client, request: &Request, config: &Fetch) -> Fetched {
-    match try_fetch(client, request, config) {
+fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Fetched {
+    let timeout = Instant::now() + Duration::from_secs_f64(config.timeout);
+    let deadline = if timeout <= run_deadline {
+        Deadline {
+            at: timeout,
+            why: format!("timed out after {} s (fetch.timeout)", config.timeout),
+        }
+    } else {
+        Deadline {
+            at: run_deadline,
+            why: format!(
+                "not done when the run's fetches ran out of time ({} s, fetch.deadline)",
+                config.deadline
+            ),
+        }
+    };
+    match try_fetch(client, request, config, &deadline) {
         Ok(fetched) => fetched,
         Err(message) => Fetched::Failed(redact::text(&message).into_owned()),
     }
 }
 
-fn try_fetch(client: &Client, request: &Request, config: &Fetch) -> Result<Fetched, String> {
-    let mut builder = client.get(request.url.clone());
+/// When a request must be done, and what to say if it is not: reqwest's
+/// timeouts bound each read, not a body dripping in a byte at a time.
+struct Deadline {
+    at: Instant,
+    why: String,
+}
+
+impl Deadline {
+    /// The time left, or the failure if none is.
+    fn left(&self) -> Result<Duration, String> {
+        self.at
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| self.why.clone())
+    }
+}
+
+fn try_fetch(
+    client: &Client,
+    request: &Request,
+    config: &Fetch,
+    deadline: &Deadline,
+) -> Result<Fetched, String> {
+    let mut builder = client.get(request.url.clone()).timeout(deadline.left()?);
     if let Some(etag) = &request.etag {
         builder = builder.header(IF_NONE_MATCH, etag);
     }
     if let Some(modified) = &request.last_modified {
         builder = builder.header(IF_MODIFIED_SINCE, modified);
     }
-    let response = builder.send().map_err(|e| describe(&e))?;
+    let response = builder.send().map_err(|e| match deadline.left() {
+        Err(why) => why,
+        Ok(_) => describe(&e),
+    })?;
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
@@ -151,10 +193,21 @@ fn try_fetch(client: &Client, request: &Request, config: &Fetch) -> Result<Fetch
         (header(CONTENT_TYPE), header(ETAG), header(LAST_MODIFIED));
     let url = redact::strip(response.url().clone());
     let mut body = Vec::new();
-    response
-        .take(config.max_bytes + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| format!("reading the body: {e}"))?;
+    let mut reader = response.take(config.max_bytes + 1);
+    let mut chunk = [0; 16 * 1024];
+    loop {
+        deadline.left()?;
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(deadline
+                    .left()
+                    .map_or_else(|why| why, |_| format!("reading the body: {e}")));
+            }
+        }
+    }
     if body.len() as u64 > config.max_bytes {
         return Err(too_big());
     }

@@ -263,6 +263,7 @@ impl<R: BufRead> Parser<R> {
             date: None,
             updated: None,
             categories: Vec::new(),
+            found_by: None,
             lines: (first, last),
         })
     }

@@ -69,6 +69,11 @@ impl PageAddress {
         PageAddress { base }
     }
 
+    /// The address itself, when the page has one.
+    pub fn url(&self) -> Option<&Url> {
+        self.base.as_ref()
+    }
+
     /// `href` as an absolute URL.
     pub fn resolve(&self, href: &str) -> Resolved {
         let href = href.trim();

@@ -1,12 +1,11 @@
 //! HTML listing pages → [`Article`] values, the same ones the text parser
 //! makes, plus what only the HTML has: the permalink and often the date.
 //!
-//! Each excerpt is found by its more-link: an anchor whose text begins or
-//! ends with the label ("Read More »" by default; "Continue reading" on many
-//! themes), often with the title inside for screen readers. Its container is
-//! the nearest enclosing `article`, else the largest ancestor holding no
-//! other more-link (the repeated element of the listing). From the
-//! container come the title (the heading, or the screen-reader text), the
+//! Which parts of the page are excerpts is [`listing`]'s business (chrome by
+//! structure, the repeated sibling structure, posts shown whole), with each
+//! more-link recognised by the named signals of [`morelink`]. From each
+//! excerpt come the title (the title heading's primary text, else what its
+//! link or image says, else the more-link's screen-reader text), the
 //! permalink (the heading's link, else the more-link's, made absolute by
 //! [`crate::permalink`]), the
 //! published and modified dates (chosen by [`crate::pubdate`]), the author (an
@@ -16,13 +15,14 @@
 //! not article text. Parsing is html5ever's, so broken markup is repaired
 //! the way browsers repair it.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono_tz::Tz;
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 use url::Url;
+
+mod listing;
+mod morelink;
 
 use crate::article::{Article, Author, Block};
 use crate::categories;
@@ -30,13 +30,14 @@ use crate::diag::Diagnostic;
 use crate::dom::{classes, select};
 use crate::permalink::{PageAddress, Resolved};
 use crate::pubdate::PageDates;
-use crate::text::{clean_line, fold, slug_key};
+use crate::text::{clean_line, slug_key};
+use morelink::Labels;
 
 /// The more-link label of the text dumps and of many themes.
 pub const DEFAULT_LABEL: &str = "Read More";
 
-/// Class fragments of elements that are not article text.
-const CHROME: &[&str] = &[
+/// Class fragments of the parts of an excerpt that are not its text.
+const NOT_TEXT: &[&str] = &[
     "share",
     "social",
     "newsletter",
@@ -53,14 +54,9 @@ const CHROME: &[&str] = &[
     "tags-links",
     "tag-links",
     "edit-link",
-    "widget",
     "advert",
     "sponsor",
-    "screen-reader-text",
-    "sr-only",
-    "visually-hidden",
     "author",
-    "navigation",
     "pagination",
 ];
 /// Elements that are never article text.
@@ -77,7 +73,8 @@ const SKIPPED: &[&str] = &[
 pub const MAX_DEPTH: usize = 256;
 
 /// Reads one HTML page fetched from (or declared to be at) `page_url`;
-/// dates written without a zone are in `zone`.
+/// `label` is the site's own more-link wording, recognised besides the
+/// built-in labels; dates written without a zone are in `zone`.
 pub fn parse_html(
     html: &str,
     page_url: Option<&Url>,
@@ -86,52 +83,46 @@ pub fn parse_html(
 ) -> (Vec<Article>, Vec<Diagnostic>) {
     let doc = Html::parse_document(html);
     let address = PageAddress::of(&doc, page_url);
-    let (anchors, too_deep) = anchors(&doc);
-    let links: Vec<ElementRef> = anchors
-        .into_iter()
-        .filter(|a| is_more_link(a, label) && !in_chrome(a))
-        .collect();
+    let labels = Labels::new(label);
+    let (elements, too_deep) = shallow_elements(&doc);
     let mut diagnostics = Vec::new();
     if too_deep {
         let message =
             format!("markup nested deeper than {MAX_DEPTH} elements; what lies deeper is not read");
         diagnostics.push(Diagnostic::warning(1, message));
     }
-    if links.is_empty() {
-        let message =
-            format!("no excerpts found: no link whose text begins or ends with {label:?}");
-        diagnostics.push(Diagnostic::warning(1, message));
-        return (Vec::new(), diagnostics);
-    }
+    let items = match listing::items(&doc, &elements, address.url(), &labels) {
+        Ok(items) => items,
+        Err(why) => {
+            diagnostics.push(Diagnostic::warning(1, why));
+            return (Vec::new(), diagnostics);
+        }
+    };
     let page_author = page_author(&doc);
     let page_dates = PageDates::of(&doc, zone);
-    let single = links.len() == 1;
-    // How many more-links each element holds, counted along every link's ancestors.
-    let mut holds: HashMap<NodeId, usize> = HashMap::new();
-    for link in &links {
-        for node in link.ancestors() {
-            *holds.entry(node.id()).or_default() += 1;
-        }
-    }
-    let mut seen = HashSet::new();
+    let single = items.len() == 1;
     let mut articles = Vec::new();
     let mut lines = Lines::new(html);
-    for link in &links {
-        let container = container(link, &holds);
-        if !seen.insert(container.id()) {
-            continue; // a second more-link in the same excerpt
-        }
-        let line = lines.of(link.value().attr("href"));
+    for item in items {
+        let anchor = item
+            .more_link
+            .or_else(|| item.heading.and_then(|h| select(&h, "a[href]").next()));
+        let line = lines.of(anchor.and_then(|a| a.value().attr("href")));
         let excerpt = Excerpt {
-            container,
-            more_link: *link,
-            label,
+            container: item.container,
+            heading: item.heading,
+            more_link: item.more_link,
+            labels: &labels,
             address: &address,
             page_dates: &page_dates,
             single,
         };
         match excerpt.article(line, page_author.as_deref(), &mut diagnostics) {
-            Some(article) => articles.push(article),
+            Some(mut article) => {
+                let signals: Vec<String> = item.signals.iter().map(|s| s.to_string()).collect();
+                article.found_by = Some(signals.join(", "));
+                articles.push(article);
+            }
             None => diagnostics.push(Diagnostic::warning(
                 line,
                 "excerpt without a title; skipped",
@@ -141,11 +132,12 @@ pub fn parse_html(
     (articles, diagnostics)
 }
 
-/// One excerpt: its container and its more-link.
+/// One excerpt: its container, title heading and more-link.
 struct Excerpt<'a> {
     container: ElementRef<'a>,
-    more_link: ElementRef<'a>,
-    label: &'a str,
+    heading: Option<ElementRef<'a>>,
+    more_link: Option<ElementRef<'a>>,
+    labels: &'a Labels,
     address: &'a PageAddress,
     page_dates: &'a PageDates,
     /// The page's only excerpt: the page's own dates are its.
@@ -159,14 +151,13 @@ impl<'a> Excerpt<'a> {
         page_author: Option<&str>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<Article> {
-        let heading = self.heading();
-        let title = heading
-            .map(|h| text(&h))
-            .filter(|t| !t.is_empty())
-            .or_else(|| self.link_title())?;
-        let heading_link = heading.and_then(|h| select(&h, "a[href]").next());
+        let heading = self.heading;
+        let title = self.title()?;
+        let heading_link = heading
+            .and_then(|h| select(&h, "a[href]").next())
+            .filter(|a| !morelink::leads_nowhere(a.value().attr("href").unwrap_or("")));
         let href = heading_link
-            .or(Some(self.more_link))
+            .or(self.more_link)
             .and_then(|a| a.value().attr("href"));
         let permalink = href.and_then(|href| match self.address.resolve(href) {
             Resolved::Url(url) => Some(url),
@@ -216,40 +207,73 @@ impl<'a> Excerpt<'a> {
             date: dates.published,
             updated: dates.modified,
             categories,
+            found_by: None,
             lines: (line, line),
         })
     }
 
-    /// The title heading: one with a link, else one whose class says title,
-    /// else the first.
-    fn heading(&self) -> Option<ElementRef<'a>> {
-        let headings: Vec<ElementRef> = select(&self.container, "h1, h2, h3")
-            .filter(|h| !is_chrome(h))
-            .collect();
-        headings
-            .iter()
-            .find(|h| select(h, "a[href]").next().is_some())
-            .or_else(|| {
-                headings
+    /// The title: the heading's primary text (its link's, subtitles
+    /// aside), else what its link or image says (`title`, `alt`), else what
+    /// the more-link carries for screen readers.
+    fn title(&self) -> Option<String> {
+        let shown = self.heading.and_then(|h| {
+            let link = select(&h, "a[href]").next();
+            let primary = select(&h, "[class]").find(|e| {
+                classes(e).any(|c| c.contains("title-primary") || c.contains("primary-title"))
+            });
+            let candidates = [primary, link, Some(h)];
+            let text = candidates
+                .into_iter()
+                .flatten()
+                .map(|e| heading_text(&e))
+                .find(|t| !t.is_empty());
+            text.or_else(|| {
+                let titled = link.and_then(|a| a.value().attr("title")).map(|t| {
+                    let t = clean_line(t);
+                    [
+                        "Permalink to ",
+                        "Permanent Link to ",
+                        "Link to: ",
+                        "Link to ",
+                    ]
                     .iter()
-                    .find(|h| classes(h).any(|c| c.contains("title")))
+                    .find_map(|p| t.strip_prefix(p).map(str::to_string))
+                    .unwrap_or(t)
+                });
+                let alt =
+                    select(&h, "img[alt]").find_map(|i| i.value().attr("alt").map(clean_line));
+                titled.into_iter().chain(alt).find(|t| !t.is_empty())
             })
-            .or(headings.first())
-            .copied()
+        });
+        shown.or_else(|| self.link_title())
     }
 
-    /// The title a more-link carries for screen readers.
+    /// The title a more-link carries for screen readers: hidden text,
+    /// `aria-label`, `title` ("Read more about X" → X).
     fn link_title(&self) -> Option<String> {
-        let hidden = select(&self.more_link, "[class]")
-            .find(|e| classes(e).any(|c| c.contains("screen-reader")));
-        let raw = match hidden {
-            Some(span) => text(&span),
-            None => strip_label(&text(&self.more_link), self.label),
-        };
-        let title = raw
-            .trim_matches(|c: char| c.is_whitespace() || "\"“”'‘’«»:".contains(c))
-            .to_string();
-        (!title.is_empty()).then_some(title)
+        let link = self.more_link?;
+        let hidden = select(&link, "[class]")
+            .find(|e| e.value().classes().any(morelink::is_hiding_class))
+            .map(|span| {
+                let raw = text_with_hidden(&span);
+                self.labels.title_in(&raw).unwrap_or(raw)
+            });
+        let shown = morelink::normalize(&text(&link));
+        let attr = |name| link.value().attr(name).map(clean_line);
+        let aria = attr("aria-label").and_then(|n| self.labels.title_in(&n));
+        let titled = attr("title").and_then(|t| {
+            let plain = (morelink::normalize(&t) != shown).then(|| t.clone());
+            self.labels.title_in(&t).or(plain)
+        });
+        let visible = self.labels.title_in(&text(&link));
+        [hidden, aria, titled, visible]
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                t.trim_matches(|c: char| c.is_whitespace() || "\"“”„'‘’«»「」:".contains(c))
+                    .to_string()
+            })
+            .find(|t| !t.is_empty() && morelink::normalize(t) != shown)
     }
 
     /// An author box: a photo "Photo of NAME" (or a name) and a bio.
@@ -329,7 +353,7 @@ impl<'a> Excerpt<'a> {
     /// A paragraph's text without the more-link (and whatever is hidden).
     fn paragraph_text(&self, p: &ElementRef) -> String {
         let mut buf = String::new();
-        collect_text(p, Some(self.more_link.id()), &mut buf);
+        collect_text(p, self.more_link.map(|a| a.id()), &mut buf);
         let text = clean_line(&buf);
         let text = text
             .trim_end_matches(['…', '[', ']'])
@@ -361,51 +385,6 @@ fn figure(el: &ElementRef) -> Option<Block> {
     let caption = Some(caption).filter(|c| !c.is_empty());
     let credit = credit.filter(|c| !c.is_empty());
     (caption.is_some() || credit.is_some()).then_some(Block::Figure { caption, credit })
-}
-
-/// The container of the excerpt a more-link closes.
-fn container<'a>(link: &ElementRef<'a>, holds: &HashMap<NodeId, usize>) -> ElementRef<'a> {
-    let mut best = *link;
-    for node in link.ancestors() {
-        let Some(el) = ElementRef::wrap(node) else {
-            break;
-        };
-        if matches!(el.value().name(), "body" | "html")
-            || holds.get(&el.id()).copied().unwrap_or(0) > 1
-        {
-            break;
-        }
-        best = el;
-        if el.value().name() == "article" {
-            break;
-        }
-    }
-    best
-}
-
-fn is_more_link(a: &ElementRef, label: &str) -> bool {
-    let text = fold(&text(a));
-    let text =
-        text.trim_end_matches(|c: char| c.is_whitespace() || "»›→>….".contains(c) || c == '"');
-    let label = fold(label);
-    let label = label.trim_end_matches(|c: char| c.is_whitespace() || "»›→>….".contains(c));
-    !label.is_empty() && (text.ends_with(label) || text.starts_with(label))
-}
-
-fn strip_label(text: &str, label: &str) -> String {
-    let folded = fold(text);
-    let label = fold(label);
-    let label = label.trim_end_matches(|c: char| c.is_whitespace() || "»›→>….".contains(c));
-    let trimmed = text.trim_end_matches(|c: char| c.is_whitespace() || "»›→>…".contains(c));
-    if folded.starts_with(label) {
-        trimmed.chars().skip(label.chars().count()).collect()
-    } else {
-        let keep = trimmed
-            .chars()
-            .count()
-            .saturating_sub(label.chars().count());
-        trimmed.chars().take(keep).collect()
-    }
 }
 
 /// The author an author archive is about: "Author: NAME" in its title.
@@ -475,21 +454,12 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// Not article text: chrome (see [`listing`]) or a part of the excerpt
+/// that is about it rather than of it (meta lines, share buttons).
 fn is_chrome(el: &ElementRef) -> bool {
-    let role = el.value().attr("role").unwrap_or("");
-    classes(el).any(|c| CHROME.iter().any(|x| c.contains(x)))
-        || matches!(role, "navigation" | "complementary")
-}
-
-/// Inside navigation, a sidebar, a footer, pagination, a widget: a
-/// "Read More" there is not an excerpt's.
-fn in_chrome(el: &ElementRef) -> bool {
-    el.ancestors().filter_map(ElementRef::wrap).any(|a| {
-        let name = a.value().name();
-        let page = matches!(name, "article" | "body" | "html" | "main");
-        let chrome_class = !page && is_chrome(&a) && !classes(&a).any(|c| c.contains("author"));
-        matches!(name, "nav" | "aside" | "footer" | "form") || chrome_class
-    })
+    listing::is_chrome_element(el)
+        || classes(el).any(|c| NOT_TEXT.iter().any(|x| c.contains(x)))
+        || el.value().classes().any(morelink::is_hiding_class)
 }
 
 fn has_block_children(el: &ElementRef) -> bool {
@@ -499,6 +469,21 @@ fn has_block_children(el: &ElementRef) -> bool {
             "p" | "ul" | "ol" | "figure" | "div" | "h2" | "h3" | "h4" | "blockquote"
         )
     })
+}
+
+/// A heading's text without its subtitle.
+fn heading_text(el: &ElementRef) -> String {
+    let mut buf = String::new();
+    let subtitle = select(el, "[class]")
+        .find(|e| classes(e).any(|c| c.contains("subtitle") || c.contains("sub-title")));
+    collect_text(el, subtitle.map(|s| s.id()), &mut buf);
+    clean_line(&buf)
+}
+
+/// An element's text, hidden text included.
+fn text_with_hidden(el: &ElementRef) -> String {
+    let texts: String = el.text().collect();
+    clean_line(&texts)
 }
 
 /// An element's visible text, whitespace folded.
@@ -526,9 +511,7 @@ fn collect_text(el: &ElementRef, skip: Option<NodeId>, buf: &mut String) {
         match node.value() {
             Node::Text(t) => buf.push_str(t),
             Node::Element(e) => {
-                let hidden = e
-                    .classes()
-                    .any(|c| c.contains("screen-reader") || c == "sr-only");
+                let hidden = e.classes().any(morelink::is_hiding_class);
                 if Some(node.id()) == skip || hidden || SKIPPED.contains(&e.name()) {
                     skipping = Some(node.id());
                 } else if e.name() == "br" {
@@ -540,26 +523,24 @@ fn collect_text(el: &ElementRef, skip: Option<NodeId>, buf: &mut String) {
     }
 }
 
-/// The page's `<a>` elements at most [`MAX_DEPTH`] levels deep, in
-/// document order, and whether any element nests deeper. One pass.
-fn anchors(doc: &Html) -> (Vec<ElementRef<'_>>, bool) {
+/// The page's elements at most [`MAX_DEPTH`] levels deep, in document
+/// order, and whether any element nests deeper. One pass.
+fn shallow_elements(doc: &Html) -> (Vec<ElementRef<'_>>, bool) {
     let (mut depth, mut too_deep) = (0usize, false);
-    let mut anchors = Vec::new();
+    let mut elements = Vec::new();
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => {
                 depth += 1;
                 too_deep |= depth > MAX_DEPTH;
-                if let Some(el) = ElementRef::wrap(node)
-                    .filter(|el| depth <= MAX_DEPTH && el.value().name() == "a")
-                {
-                    anchors.push(el);
+                if let Some(el) = ElementRef::wrap(node).filter(|_| depth <= MAX_DEPTH) {
+                    elements.push(el);
                 }
             }
             Edge::Close(_) => depth -= 1,
         }
     }
-    (anchors, too_deep)
+    (elements, too_deep)
 }
 
 #[cfg(test)]

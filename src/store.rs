@@ -744,6 +744,7 @@ mod tests {
             date: None,
             updated: None,
             categories: Vec::new(),
+            found_by: None,
             lines: (1, 3),
         }
     }

@@ -50,6 +50,7 @@ fn short_text(line: &str) -> (String, Article) {
         date: None,
         updated: None,
         categories: Vec::new(),
+        found_by: None,
         lines: (1, 1),
     };
     (want.unwrap().into(), article)

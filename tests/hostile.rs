@@ -491,3 +491,58 @@ fn a_new_store_beside_existing_feeds_is_a_loud_warning() {
         );
     }
 }
+
+/// A page of one excerpt, `slug`, padded to `len` bytes with a comment.
+fn padded_page(slug: &str, len: usize) -> Vec<u8> {
+    let page = listing(&[(slug, "Rover one", "2026-01-01")]);
+    let mut bytes = page.into_bytes();
+    let pad = len.saturating_sub(bytes.len() + 7);
+    bytes.extend(format!("<!--{}-->", "x".repeat(pad)).into_bytes());
+    bytes
+}
+
+// `fetch.timeout` bounds a whole request: a server dripping its body a byte
+// at a time (each read well within the timeout) fails the source instead
+// of holding the build and its lock.
+#[test]
+fn a_dripping_source_times_out_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    // 100 bytes at 0.3 s: 30 s in all, against a 2 s timeout.
+    let server = MockServer::start(vec![Reply::Drip(
+        padded_page("a", 100),
+        std::time::Duration::from_millis(300),
+    )]);
+    fs::write(dir.path().join("readmore.toml"), "[fetch]\ntimeout = 2\n").unwrap();
+    let url = format!("http://{}/page", server.addr);
+    let out = build(dir.path(), &[&url, "sample.txt"], T1);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("timed out after 2 s (fetch.timeout)"), "{err}");
+}
+
+// `fetch.deadline` bounds all the fetches of a run: sources queued behind
+// slow ones on the same host fail once it has passed.
+#[test]
+fn a_run_s_fetches_stop_at_the_run_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let drip = |slug| Reply::Drip(padded_page(slug, 600), std::time::Duration::from_millis(5));
+    let server = MockServer::start(vec![drip("a"), drip("b"), drip("c")]);
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[fetch]\ntimeout = 30\ndeadline = 2\n",
+    )
+    .unwrap();
+    let urls: Vec<String> = (1..=3)
+        .map(|i| format!("http://{}/page{i}", server.addr))
+        .collect();
+    let out = build(
+        dir.path(),
+        &[&urls[0], &urls[1], &urls[2], "sample.txt"],
+        T1,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("fetch.deadline)"), "{err}");
+}

@@ -17,6 +17,8 @@ pub enum Reply {
     Body(u16, Vec<(&'static str, String)>, Vec<u8>),
     /// Accept the request and never answer.
     Hang,
+    /// A 200 whose body arrives one byte per interval.
+    Drip(Vec<u8>, Duration),
 }
 
 #[derive(Debug, Clone)]
@@ -139,16 +141,32 @@ fn answer(stream: TcpStream, requests: &Mutex<Vec<Request>>, script: &Mutex<VecD
     let mut stream = stream;
     match reply {
         Reply::Hang => std::thread::sleep(Duration::from_secs(60)),
+        Reply::Drip(body, every) => {
+            let headers = [
+                ("Content-Type", "text/html".to_string()),
+                ("Content-Length", body.len().to_string()),
+            ];
+            respond(&mut stream, 200, &headers, &[]);
+            for byte in body {
+                std::thread::sleep(every);
+                if stream.write_all(&[byte]).is_err() {
+                    return;
+                }
+            }
+        }
         Reply::Status(code, extra) => respond(&mut stream, code, &extra, &[]),
         Reply::Body(code, extra, body) => respond(&mut stream, code, &extra, &body),
     }
 }
 
 fn respond(stream: &mut TcpStream, code: u16, headers: &[(&str, String)], body: &[u8]) {
-    let mut head = format!(
-        "HTTP/1.1 {code} Scripted\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
+    let length = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-length"));
+    let mut head = format!("HTTP/1.1 {code} Scripted\r\nConnection: close\r\n");
+    if !length {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
