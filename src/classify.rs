@@ -115,11 +115,16 @@ struct Hit {
 impl Classifier {
     pub fn new(config: &Config) -> Self {
         let rules = config.sections();
+        let classify = &config.classify;
         let mut sections: Vec<Section> = rules
             .iter()
             .map(|r| Section {
                 id: r.id.clone(),
-                title: r.title.clone().unwrap_or_else(|| titlecase(&r.id)),
+                title: match &r.title {
+                    Some(title) => title.clone(),
+                    None if r.id == classify.fallback => classify.fallback_title.clone(),
+                    None => titlecase(&r.id),
+                },
             })
             .collect();
         let fallback = match sections
@@ -640,5 +645,31 @@ mod tests {
             section_of(&c, &article("人工知能の新しい研究", "", None)),
             "ai"
         );
+    }
+
+    // Sport has no section: its words keep a match report out of culture,
+    // whose "game" and "season" it also uses.
+    #[test]
+    fn sport_words_keep_an_article_in_other() {
+        let c = Classifier::new(&Config::default());
+        let a = article(
+            "Late goal settles the derby",
+            "The striker scored in the last minute of the game, and the coach praised a squad that had struggled all season.",
+            None,
+        );
+        assert_eq!(section_of(&c, &a), "other");
+    }
+
+    // The built-in fallback section takes its title from the config.
+    #[test]
+    fn the_fallback_title_names_the_builtin_other() {
+        let mut config = Config::default();
+        config.classify.fallback_title = "Everything else".into();
+        let c = Classifier::new(&config);
+        assert_eq!(c.section("other").title, "Everything else");
+        config.classify.fallback = "misc".into();
+        let c = Classifier::new(&config);
+        assert_eq!(c.section("misc").title, "Everything else");
+        assert_eq!(c.section("other").title, "Other");
     }
 }
