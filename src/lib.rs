@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dates;
+pub mod dedup;
 pub mod diag;
 pub mod dom;
 pub mod error;

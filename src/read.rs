@@ -2,15 +2,13 @@
 //! (conditionally, when a store remembers their validators), telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
-//! duplicates (the same key as an article found earlier in the run, or
-//! the same permalink once normalised as one from another source), and printing every diagnostic as
+//! duplicates ([`crate::dedup`]), and printing every diagnostic as
 //! `file:line: level: message`.
 //!
 //! A URL that fails (status, timeout, size, a feed that cannot be parsed)
 //! is reported and skipped, so the other sources still count; a local file that cannot be read, or invalid
 //! UTF-8 without `--lossy`, fails the run.
 
-use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -20,6 +18,7 @@ use url::Url;
 
 use crate::article::Article;
 use crate::config::Config;
+use crate::dedup::Seen;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
@@ -80,14 +79,13 @@ pub fn read(
     let sources = source::resolve(inputs)?;
     let mut fetched = fetch_urls(config, &sources, store)?.into_iter();
     let mut reading = Reading::default();
-    // Where each article was first found, by key and by normalised permalink.
-    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
-    let mut seen_links: HashMap<String, (String, usize)> = HashMap::new();
+    let mut seen = Seen::with_store(store)?;
     for source in &sources {
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
         let zone = source.zone.unwrap_or(config.site.zone());
-        let (articles, diagnostics) = match &source.origin {
+        let pages_before = reading.pages.len();
+        let (mut articles, mut diagnostics) = match &source.origin {
             Origin::Url(_) => match fetched.next().context("a fetch result per URL")? {
                 Fetched::Page(page) => {
                     let kind = source::kind_of(page.content_type.as_deref(), &page.body);
@@ -169,39 +167,24 @@ pub fn read(
                 parse(&name, reader, &how, encoding)?
             }
         };
+        for (line, note) in seen.adopt(&mut articles) {
+            diagnostics.push(Diagnostic::note(line, note));
+        }
+        // the page remembers its articles under the keys they are stored by
+        for page in &mut reading.pages[pages_before..] {
+            page.keys = articles.iter().map(|a| a.key.clone()).collect();
+        }
         reading.warnings += report(&name, &diagnostics, diag)?;
         for article in articles {
-            let link = article
-                .permalink
-                .as_deref()
-                .and_then(feedsrc::link_identity);
-            let earlier = seen
-                .get(&article.key)
-                .map(|at| (at, "same slug or id"))
-                .or_else(|| {
-                    // Items of one source may share a link (a show's page);
-                    // only another source's is the same article.
-                    let at = seen_links.get(link.as_ref()?)?;
-                    (at.0 != name).then_some((at, "same link"))
-                });
-            if let Some(((first, line), why)) = earlier {
-                let message =
-                    format!("duplicate of the article at {first}:{line} ({why}); skipped");
-                reading.warnings += report(
-                    &name,
-                    &[Diagnostic::warning(article.lines.0, message)],
-                    diag,
-                )?;
-            } else {
-                let at = (name.clone(), article.lines.0);
-                seen.insert(article.key.clone(), at.clone());
-                if let Some(link) = link {
-                    seen_links.insert(link, at);
+            match seen.check(&name, &article) {
+                Some(message) => {
+                    let duplicate = Diagnostic::warning(article.lines.0, message);
+                    reading.warnings += report(&name, &[duplicate], diag)?;
                 }
-                reading.found.push(Found {
+                None => reading.found.push(Found {
                     source: name.clone(),
                     article,
-                });
+                }),
             }
         }
     }

@@ -42,13 +42,80 @@ pub fn plain_text(html: &str) -> String {
     clean_line(&buf.replace(BREAK, " "))
 }
 
-/// Whether `text` holds something that parses as markup: a tag or an entity.
+/// HTML elements whose tags mark text as markup (text such as `x<y` or
+/// `<3` is not).
+const KNOWN_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "cite",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figure",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "u",
+    "ul",
+];
+
+/// Whether `text` holds markup: a known HTML tag, a comment, or an entity
+/// or character reference (`&amp;`, `&#8217;`).
 pub fn has_markup(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
-        || (text.contains('&') && text.contains(';'))
+    let tag = text.match_indices('<').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        if rest.starts_with("!--") {
+            return true;
+        }
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let after = rest.trim_start_matches('/')[name.len()..].chars().next();
+        KNOWN_TAGS.contains(&name.as_str())
+            && after.is_some_and(|c| c == '>' || c == '/' || c.is_whitespace())
+    });
+    tag || text.match_indices('&').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        let Some(end) = rest.find(';').filter(|&e| e > 0 && e <= 10) else {
+            return false;
+        };
+        let name = &rest[..end];
+        name.strip_prefix('#').map_or_else(
+            || name.len() > 1 && name.chars().all(|c| c.is_ascii_alphanumeric()),
+            |num| {
+                let num = num.strip_prefix(['x', 'X']).unwrap_or(num);
+                !num.is_empty() && num.chars().all(|c| c.is_ascii_hexdigit())
+            },
+        )
+    })
 }
 
 /// Text with no markup, as blocks: blank lines separate paragraphs.
@@ -301,6 +368,9 @@ mod tests {
         assert_eq!(plain_text("Fish &#038; chips"), "Fish & chips");
         assert!(has_markup("<div>x</div>") && has_markup("a &amp; b"));
         assert!(!has_markup("a < b and c > d") && !has_markup("AT&T"));
+        // text that only looks like markup stays text
+        assert!(!has_markup("Why x<y matters") && !has_markup("I <3 Rust; Q&A; done"));
+        assert!(has_markup("<p class=\"x\">y</p>") && has_markup("it&#8217;s"));
     }
 
     #[test]

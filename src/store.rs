@@ -638,6 +638,14 @@ pub fn ping_failed(conn: &Connection, ping: &Ping, error: &str, next_try: i64) -
     Ok(())
 }
 
+/// Every stored article's key and id link (`guid`), for recognising an
+/// article a new source shows again.
+pub fn ids(conn: &Connection) -> Result<Vec<(String, Option<String>)>> {
+    let mut stmt = conn.prepare("SELECT key, guid FROM articles")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The validators of the last page parsed from `url`: `ETag`, `Last-Modified`.
 pub fn validators(conn: &Connection, url: &str) -> Result<(Option<String>, Option<String>)> {
     let row = conn

@@ -165,10 +165,9 @@ fn a_page_without_excerpts_is_read_through_its_advertised_feed() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Rye bread, third attempt"));
 }
 
-#[test]
-fn the_same_article_from_a_feed_and_a_page_is_one_article() {
-    let dir = tempfile::tempdir().unwrap();
-    let html = r#"<!DOCTYPE html><html><body>
+/// An HTML listing that shows episode 40 of the podcast fixture (at a
+/// link that differs only in form) and episode 39, which the feed lacks.
+const LISTING: &str = r#"<!DOCTYPE html><html><body>
         <article><h2><a href="http://www.staticontheline.example/episodes/40/">Episode 40: Lost Umbrellas</a></h2>
         <p>Every umbrella in town is gone.</p>
         <a href="http://www.staticontheline.example/episodes/40/">Read More »</a></article>
@@ -176,8 +175,12 @@ fn the_same_article_from_a_feed_and_a_page_is_one_article() {
         <p>The bells stop ringing.</p>
         <a href="https://staticontheline.example/episodes/39">Read More »</a></article>
         </body></html>"#;
+
+#[test]
+fn the_same_article_from_a_feed_and_a_page_is_one_article() {
+    let dir = tempfile::tempdir().unwrap();
     let listing = dir.path().join("listing.html");
-    fs::write(&listing, html).unwrap();
+    fs::write(&listing, LISTING).unwrap();
     let feed = fixture("podcast.rss");
     let err = ok(&build_at(
         dir.path(),
@@ -195,6 +198,29 @@ fn the_same_article_from_a_feed_and_a_page_is_one_article() {
             .count(),
         1
     );
+}
+
+#[test]
+fn a_page_read_in_one_run_and_its_feed_in_the_next_give_one_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let listing = dir.path().join("listing.html");
+    fs::write(&listing, LISTING.replace("http://www.", "https://")).unwrap();
+    ok(&build_at(dir.path(), &[listing.to_str().unwrap()], T1));
+    let before = entries(dir.path());
+    let feed = fixture("podcast.rss");
+    let err = ok(&build_at(dir.path(), &[feed.to_str().unwrap()], T2));
+    assert!(err.contains("kept as that article"), "{err}");
+    assert!(err.contains("(1 new, 1 changed"), "{err}");
+    let after = entries(dir.path());
+    assert_eq!(after.len(), 3, "episodes 41, 40 and 39: {after:?}");
+    let id_of = |list: &[(String, String, String)]| {
+        list.iter()
+            .find(|e| e.1.starts_with("Episode 40"))
+            .map(|e| e.0.clone())
+    };
+    assert_eq!(id_of(&after), id_of(&before), "episode 40 keeps its id");
+    let again = ok(&build_at(dir.path(), &[feed.to_str().unwrap()], T3));
+    assert!(again.contains("(0 new, 0 changed"), "{again}");
 }
 
 #[test]
