@@ -80,7 +80,7 @@ fn read_html(bencher: Bencher) {
     let c = &*CORPUS;
     bencher
         .counter(BytesCount::of_str(&c.html))
-        .bench(|| scrape::parse_html(black_box(&c.html), None, DEFAULT_LABEL, chrono_tz::Tz::UTC));
+        .bench(|| scrape::parse_html(black_box(&c.html), None, DEFAULT_LABEL));
 }
 
 #[divan::bench]

@@ -327,7 +327,12 @@ fn parse(
                     );
                 }
             };
-            Ok(scrape::parse_html(&html, how.page_url, how.label, how.zone))
+            Ok(scrape::parse_html_in(
+                &html,
+                how.page_url,
+                how.label,
+                how.zone,
+            ))
         }
         Kind::Feed => {
             let mut bytes = Vec::new();

@@ -74,8 +74,18 @@ pub const MAX_DEPTH: usize = 256;
 
 /// Reads one HTML page fetched from (or declared to be at) `page_url`;
 /// `label` is the site's own more-link wording, recognised besides the
-/// built-in labels; dates written without a zone are in `zone`.
+/// built-in labels. Dates written without a zone are in UTC; a source with
+/// a time zone is read with [`parse_html_in`].
 pub fn parse_html(
+    html: &str,
+    page_url: Option<&Url>,
+    label: &str,
+) -> (Vec<Article>, Vec<Diagnostic>) {
+    parse_html_in(html, page_url, label, Tz::UTC)
+}
+
+/// [`parse_html`], with dates written without a zone in `zone`.
+pub fn parse_html_in(
     html: &str,
     page_url: Option<&Url>,
     label: &str,
@@ -547,7 +557,7 @@ mod tests {
 
     fn parse(html: &str, label: &str) -> Vec<Article> {
         let page = Url::parse("https://example.org/author/jane/").unwrap();
-        parse_html(html, Some(&page), label, Tz::UTC).0
+        parse_html(html, Some(&page), label).0
     }
 
     #[test]
@@ -636,7 +646,7 @@ mod tests {
             "<html><body><div><a href=x>Home</a>",
             "<<<>>>&&&",
         ] {
-            let (articles, diags) = parse_html(html, None, DEFAULT_LABEL, Tz::UTC);
+            let (articles, diags) = parse_html(html, None, DEFAULT_LABEL);
             assert!(articles.is_empty() && diags.len() == 1, "{html}");
         }
     }
@@ -680,8 +690,8 @@ mod tests {
                 html.push_str(pieces[(seed % pieces.len() as u64) as usize]);
             }
             let page = Url::parse("https://example.org/a/").unwrap();
-            parse_html(&html, Some(&page), DEFAULT_LABEL, Tz::UTC);
-            parse_html(&html, None, "Continue reading", Tz::UTC);
+            parse_html(&html, Some(&page), DEFAULT_LABEL);
+            parse_html(&html, None, "Continue reading");
         }
     }
 }

@@ -55,7 +55,7 @@ fn html_pages_hold_the_same_articles_with_permalinks_and_dates() {
     let generated = corpus(1, 0);
     let newest = "2026-02-20T12:00:00Z".parse().unwrap();
     let html = generate::html("Example News archive", &generated, newest);
-    let (articles, _) = scrape::parse_html(&html, None, DEFAULT_LABEL, chrono_tz::Tz::UTC);
+    let (articles, _) = scrape::parse_html(&html, None, DEFAULT_LABEL);
     assert_eq!(articles.len() as u64, N);
     for (parsed, made) in articles.iter().zip(&generated) {
         assert_eq!(parsed.title, made.title);

@@ -348,7 +348,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
     let reader = std::thread::Builder::new()
         .stack_size(1 << 20)
         .spawn(move || {
-            readmore::scrape::parse_html(&html, None, "Read More", chrono_tz::Tz::UTC)
+            readmore::scrape::parse_html(&html, None, "Read More")
                 .0
                 .len()
         })
@@ -369,7 +369,7 @@ fn excerpts_of_a_long_page_get_their_own_lines() {
              <a href=\"https://example.org/{i}/\">Read More »</a></article>\n"
         ));
     }
-    let (articles, _) = readmore::scrape::parse_html(&html, None, "Read More", chrono_tz::Tz::UTC);
+    let (articles, _) = readmore::scrape::parse_html(&html, None, "Read More");
     assert_eq!(articles.len(), count);
     for (i, article) in articles.iter().enumerate() {
         assert_eq!(article.lines.0, 3 + 4 * i, "{}", article.title);

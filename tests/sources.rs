@@ -357,7 +357,7 @@ fn essence(
 fn the_same_page_as_text_and_as_html_agrees() {
     let (text, _) = parse(&sample());
     let html = fs::read_to_string(html_fixture("ars-author-archive.html")).unwrap();
-    let (from_html, diagnostics) = parse_html(&html, None, DEFAULT_LABEL, chrono_tz::Tz::UTC);
+    let (from_html, diagnostics) = parse_html(&html, None, DEFAULT_LABEL);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_eq!(essence(&from_html), essence(&text));
     let classifier = Classifier::new(&Config::default());
