@@ -15,6 +15,7 @@
 //! not article text. Parsing is html5ever's, so broken markup is repaired
 //! the way browsers repair it.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
@@ -121,6 +122,7 @@ pub fn parse_html_in(
         let excerpt = Excerpt {
             container: item.container,
             heading: item.heading,
+            lead: item.lead,
             more_link: item.more_link,
             labels: &labels,
             address: &address,
@@ -146,6 +148,8 @@ pub fn parse_html_in(
 struct Excerpt<'a> {
     container: ElementRef<'a>,
     heading: Option<ElementRef<'a>>,
+    /// In a flat listing, the heading and what follows it before the container.
+    lead: Vec<ElementRef<'a>>,
     more_link: Option<ElementRef<'a>>,
     labels: &'a Labels,
     address: &'a PageAddress,
@@ -212,12 +216,22 @@ impl<'a> Excerpt<'a> {
             body,
             author,
             permalink,
-            date: dates.published,
+            date: self.lead_date().or(dates.published),
             updated: dates.modified,
             categories,
             found_by: None,
             lines: (line, line),
         })
+    }
+
+    /// In a flat listing, the date shown between the heading and the
+    /// excerpt (a `<time>` sibling).
+    fn lead_date(&self) -> Option<DateTime<Utc>> {
+        self.lead
+            .iter()
+            .flat_map(|s| std::iter::once(*s).chain(select(s, "time")))
+            .filter(|e| e.value().name() == "time")
+            .find_map(|t| self.page_dates.element_date(&t))
     }
 
     /// The title: the heading's primary text (its link's, subtitles
