@@ -116,7 +116,7 @@ struct BuildArgs {
     /// The address the one HTML page named here was saved from: its relative links resolve against it
     #[arg(long, value_name = "URL", value_parser = parse_page_url)]
     page_url: Option<Url>,
-    /// Queue WebSub pings but do not send them
+    /// Queue WebSub pings but do not send them (exit 0; `readmore publish` sends them)
     #[arg(long)]
     no_publish: bool,
     /// Print the summary as JSON on stdout
@@ -283,8 +283,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             if config.websub.hubs.is_empty() {
                 return Err(UsageError("no WebSub hubs configured ([websub] hubs)".into()).into());
             }
-            let flushed =
-                crate::publish::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
+            let flushed = crate::publish::publish(
+                &config,
+                args.all,
+                Duration::from_secs(args.lock_timeout),
+                stderr,
+            )?;
             writeln!(
                 stderr,
                 "readmore: pings: {} delivered, {} pending",
