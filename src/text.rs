@@ -218,7 +218,6 @@ mod tests {
         assert_eq!(slug_key("../../etc/passwd"), "etcpasswd");
     }
 
-    #[test]
     /// Guards joiners: an emoji sequence is not split in two.
     #[test]
     fn clean_line_keeps_joiners_and_variation_selectors() {
