@@ -1,6 +1,6 @@
 //! Whether a local source changed since the last run: its fingerprint is
 //! the SHA-256 of everything that decides the articles read from it —
-//! readmore's version, the more-link label, the encoding mode and the raw
+//! readmore's version, the source's settings (more-link label, page URL, time zone), the encoding mode and the raw
 //! bytes — streamed from the file, so memory stays flat whatever its size.
 //!
 //! The store keeps the fingerprint of the last file parsed (as the `ETag`
@@ -27,7 +27,8 @@ pub fn key(path: &Path) -> Result<String> {
     Ok(Url::from_file_path(&full).map_or_else(|()| full.display().to_string(), String::from))
 }
 
-/// The fingerprint of the file at `path` read with `label` and `encoding`.
+/// The fingerprint of the file at `path` read with `label` (the source's
+/// settings) and `encoding`.
 pub fn of_file(path: &Path, label: &str, encoding: Encoding) -> Result<String> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut hasher = Sha256::new();
