@@ -62,11 +62,36 @@ pub enum Block {
     Quote(String),
 }
 
-/// Who wrote the article: from a "Photo of NAME" block, else the page header.
+/// Who wrote the article: from a "Photo of NAME" block or a byline, else
+/// the page header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Author {
     pub name: String,
     pub bio: Option<String>,
+    /// Named by the page (its header or title), not by the article itself:
+    /// shown, but not part of what identifies the article's content.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_page: bool,
+}
+
+impl Author {
+    /// The article's own byline.
+    pub fn own(name: String, bio: Option<String>) -> Self {
+        Self {
+            name,
+            bio,
+            from_page: false,
+        }
+    }
+
+    /// The page's author, standing in for a byline the article lacks.
+    pub fn of_page(name: String) -> Self {
+        Self {
+            name,
+            bio: None,
+            from_page: true,
+        }
+    }
 }
 
 impl Article {

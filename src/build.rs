@@ -233,6 +233,7 @@ fn record_history<'a>(
     summary: &mut Summary,
 ) -> Result<Vec<Plan<'a>>> {
     let tx = store.transaction()?;
+    store::rehash(&tx)?;
     summary.reclassified = reclassify(&tx, classifier)?;
     let section_of = |a: &Article| {
         classifier.sections()[classifier.classify(a).section]

@@ -469,10 +469,7 @@ mod tests {
             title: title.into(),
             dek: None,
             body: vec![Block::Paragraph(body.into())],
-            author: bio.map(|b| Author {
-                name: "A".into(),
-                bio: Some(b.into()),
-            }),
+            author: bio.map(|b| Author::own("A".into(), Some(b.into()))),
             permalink: None,
             date: None,
             updated: None,

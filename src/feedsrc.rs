@@ -285,7 +285,7 @@ fn item(
         .unwrap_or_else(|| format!("title:{title}"));
     let author = names(&entry.authors)
         .or_else(|| names(&feed.authors))
-        .map(|name| Author { name, bio: None });
+        .map(|name| Author::own(name, None));
     let published = entry.published.or(entry.updated);
     Some(Article {
         slug: title.to_lowercase().replace(' ', "-"),

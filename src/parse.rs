@@ -247,11 +247,7 @@ impl<R: BufRead> Parser<R> {
         let (dek, rest) = split_dek(rest);
         let (author, rest) = split_author(rest);
         let body = body_blocks(rest, &mut self.diagnostics);
-        let author = author.or_else(|| {
-            self.page_author
-                .clone()
-                .map(|name| Author { name, bio: None })
-        });
+        let author = author.or_else(|| self.page_author.clone().map(Author::of_page));
         Some(Article {
             slug,
             key,
@@ -441,13 +437,13 @@ fn split_author(mut rest: Vec<Line>) -> (Option<Author>, Vec<Line>) {
         let name = rest
             .pop()
             .and_then(|l| photo_of(&l.text).map(str::to_string));
-        return (name.map(|name| Author { name, bio }), rest);
+        return (name.map(|name| Author::own(name, bio)), rest);
     }
     if n >= 1 && photo_of(&rest[n - 1].text).is_some() {
         let name = rest
             .pop()
             .and_then(|l| photo_of(&l.text).map(str::to_string));
-        return (name.map(|name| Author { name, bio: None }), rest);
+        return (name.map(|name| Author::own(name, None)), rest);
     }
     (None, rest)
 }

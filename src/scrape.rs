@@ -165,12 +165,10 @@ impl<'a> Excerpt<'a> {
             })
             .map(|e| text(&e))
             .filter(|t| !t.is_empty());
-        let author = self.author_box().or_else(|| self.byline()).or_else(|| {
-            page_author.map(|name| Author {
-                name: name.to_string(),
-                bio: None,
-            })
-        });
+        let author = self
+            .author_box()
+            .or_else(|| self.byline())
+            .or_else(|| page_author.map(|name| Author::of_page(name.to_string())));
         let mut body = Vec::new();
         self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
         let categories = categories::of_excerpt(&self.container, permalink.as_deref());
@@ -282,7 +280,7 @@ impl<'a> Excerpt<'a> {
         let bio = select(&boxed, "p")
             .map(|p| text(&p))
             .find(|t| !t.is_empty() && *t != name);
-        Some(Author { name, bio })
+        Some(Author::own(name, bio))
     }
 
     fn byline(&self) -> Option<Author> {
@@ -295,7 +293,7 @@ impl<'a> Excerpt<'a> {
             .or_else(|| name.strip_prefix("by "))
             .unwrap_or(&name)
             .to_string();
-        Some(Author { name, bio: None })
+        Some(Author::own(name, None))
     }
 
     /// Walks `el`'s subtree in document order, collecting body blocks, at

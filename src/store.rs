@@ -8,7 +8,9 @@
 //!
 //! Tables:
 //! - `articles`: one row per article ever seen and not yet pruned: slug key,
-//!   section, the content needed to render it again (JSON), its hash,
+//!   section, the content needed to render it again (JSON), its content
+//!   hash (of what a reader sees, see [`content_hash`]) and that hash's
+//!   projection version,
 //!   `first_seen` (= published: the page's date, else when first seen),
 //!   `updated`, `last_seen` (Unix seconds), and `guid`: the permalink the
 //!   page gave when the article was first stored (its feed id for good), or
@@ -44,7 +46,7 @@ use crate::article::Article;
 use crate::clock;
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -122,7 +124,16 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     DELETE FROM meta WHERE name = 'pages';
 ",
+    "
+    ALTER TABLE articles ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 0;
+",
 ];
+
+/// The version of [`projection`]. Bump it whenever what the projection
+/// holds changes: stored hashes of another version are recomputed from the
+/// stored content (see [`rehash`]), so no article counts as changed, gets
+/// a new `updated` or a ping, because readmore's notion of its content did.
+pub const PROJECTION_VERSION: i64 = 1;
 
 /// An open store; while a writable one is open, no other build runs.
 pub struct Store {
@@ -362,6 +373,61 @@ pub fn digest(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// What a reader sees of an article, serialised: its title, dek, body, its
+/// own byline and its link (the permalink, which readers follow), at
+/// [`PROJECTION_VERSION`]. Page-level context (an author the page header
+/// stands in with, the page's dates and categories) and how the parser
+/// found it are left out, so reading the same article from a differently
+/// cut page is not a change.
+fn projection(article: &Article) -> String {
+    #[derive(serde::Serialize)]
+    struct Seen<'a> {
+        version: i64,
+        title: &'a str,
+        dek: Option<&'a str>,
+        body: &'a [crate::article::Block],
+        byline: Option<(&'a str, Option<&'a str>)>,
+        link: Option<&'a str>,
+    }
+    let byline = article
+        .author
+        .as_ref()
+        .filter(|a| !a.from_page)
+        .map(|a| (a.name.as_str(), a.bio.as_deref()));
+    let seen = Seen {
+        version: PROJECTION_VERSION,
+        title: &article.title,
+        dek: article.dek.as_deref(),
+        body: &article.body,
+        byline,
+        link: article.permalink.as_deref(),
+    };
+    serde_json::to_string(&seen).expect("plain data serialises")
+}
+
+/// An article's content hash: the digest of its [`projection`].
+pub fn content_hash(article: &Article) -> String {
+    digest(projection(article).as_bytes())
+}
+
+/// Recomputes, from the stored content, the hashes stored under another
+/// projection version; dates stay. Returns how many were recomputed.
+pub fn rehash(tx: &Transaction) -> Result<usize> {
+    let stale: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT key, content FROM articles WHERE hash_version != ?1")?;
+        stmt.query_map([PROJECTION_VERSION], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut update =
+        tx.prepare_cached("UPDATE articles SET hash = ?2, hash_version = ?3 WHERE key = ?1")?;
+    for (key, content) in &stale {
+        let article: Article = serde_json::from_str(content)
+            .with_context(|| format!("the store holds unreadable content for {key:?}"))?;
+        update.execute(params![key, content_hash(&article), PROJECTION_VERSION])?;
+    }
+    Ok(stale.len())
+}
+
 /// Merges this run's articles into the history, in page order.
 ///
 /// A new article is published at the date its page gives (never later than
@@ -378,7 +444,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
     let mut plan = Vec::with_capacity(incoming.len());
     for item in incoming {
         let content = serde_json::to_string(item.article)?;
-        let hash = digest(content.as_bytes());
+        let hash = content_hash(item.article);
         let known: Option<(String, String)> = lookup
             .query_row([&item.article.key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -407,10 +473,10 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                     }
                 };
                 tx.prepare_cached(
-                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
+                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, own_id(tx, a)?])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION])?;
                 merged.new += 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
@@ -899,6 +965,49 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.is::<Busy>(), "{err:#}");
+    }
+
+    /// Guards content identity: the page header's author is context, not
+    /// content; a page read without it changes nothing and loses no author.
+    #[test]
+    fn reading_without_the_page_author_is_not_a_change() {
+        let (_dir, mut store) = fresh();
+        let mut with = article("a", "one");
+        with.author = Some(crate::article::Author::of_page("Page Owner".into()));
+        let without = article("a", "one");
+        let tx = store.transaction().unwrap();
+        merge_x(&tx, &[&with], 1000);
+        let merged = merge_x(&tx, &[&without], 2000);
+        assert_eq!((merged.new, merged.changed), (0, 0));
+        assert_eq!(dates(&tx, "a"), (1000, 1000));
+        let stored = super::article(&tx, "a").unwrap();
+        assert_eq!(stored.author.unwrap().name, "Page Owner");
+        let mut own = article("a", "one");
+        own.author = Some(crate::article::Author::own("Jane".into(), None));
+        assert_eq!(
+            merge_x(&tx, &[&own], 3000).changed,
+            1,
+            "a byline is content"
+        );
+    }
+
+    /// Guards re-hashing: hashes of another projection version are
+    /// recomputed from the stored content without a change of date.
+    #[test]
+    fn a_new_projection_version_rehashes_without_a_change() {
+        let (_dir, mut store) = fresh();
+        let a = article("a", "one");
+        let tx = store.transaction().unwrap();
+        merge_x(&tx, &[&a], 1000);
+        tx.execute(
+            "UPDATE articles SET hash = 'whole-value-hash', hash_version = 0",
+            [],
+        )
+        .unwrap();
+        assert_eq!(rehash(&tx).unwrap(), 1);
+        assert_eq!(rehash(&tx).unwrap(), 0, "once");
+        assert_eq!(merge_x(&tx, &[&a], 2000).changed, 0);
+        assert_eq!(dates(&tx, "a"), (1000, 1000));
     }
 
     #[test]

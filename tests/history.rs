@@ -123,6 +123,24 @@ fn the_same_page_again_writes_nothing() {
     assert_eq!(feed_files(dir.path()), before, "bytes and mtimes unchanged");
 }
 
+/// Guards content identity end to end: the same page without its
+/// "Author name:" header changes no article and rewrites nothing.
+#[test]
+fn the_same_page_without_its_header_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    let text = fs::read_to_string(sample()).unwrap();
+    let headless = text.split_once('\n').unwrap().1;
+    fs::write(dir.path().join("headless.txt"), headless).unwrap();
+    let before = feed_files(dir.path());
+    let summary = ok(build(dir.path(), &dir.path().join("headless.txt"), T2, &[]));
+    assert!(
+        summary.contains("(0 new, 0 changed, 0 moved)") && summary.contains("0 files written"),
+        "{summary}"
+    );
+    assert_eq!(feed_files(dir.path()), before);
+}
+
 #[test]
 fn json_summary_is_machine_readable() {
     let dir = tempfile::tempdir().unwrap();
