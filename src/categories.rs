@@ -56,16 +56,29 @@ const GENERIC: &[&str] = &[
     "pages",
     "post",
     "posts",
-    "sin-categoria",
     "stories",
     "story",
     "tag",
     "tags",
     "topic",
     "topics",
-    "uncategorised",
-    "uncategorized",
     "www",
+];
+
+/// WordPress's default category, which means "none", as its translations
+/// name it, by slug key.
+const NO_CATEGORY: &[&str] = &[
+    "uncategorized",
+    "uncategorised",
+    "allgemein",
+    "non-classe",
+    "sin-categoria",
+    "senza-categoria",
+    "sem-categoria",
+    "bez-kategorii",
+    "без-рубрики",
+    "未分类",
+    "未分類",
 ];
 
 /// The categories the page gives the excerpt in `container`, whose
@@ -112,6 +125,7 @@ impl Names {
         let name = clean_line(name);
         let key = slug_key(&name);
         if key.is_empty()
+            || NO_CATEGORY.contains(&key.as_str())
             || name.chars().count() > LONGEST
             || self.0.len() >= MOST
             || self.0.iter().any(|n| slug_key(n) == key)
@@ -211,12 +225,14 @@ fn path_sections(permalink: &str) -> Vec<String> {
 }
 
 /// A slug as a name ("space-news" → "space news"), unless it is a number,
-/// a template class or a word every site uses.
+/// a template or page-number class (`category-paged-2`) or a word every
+/// site uses.
 fn topic_name(slug: &str) -> Option<String> {
     let slug = percent_decode_str(slug).decode_utf8().ok()?.to_lowercase();
     let generic = GENERIC.contains(&slug.as_str())
         || slug.chars().all(|c| c.is_ascii_digit())
         || slug.starts_with("template")
+        || slug.starts_with("paged")
         || !slug.chars().any(char::is_alphabetic);
     (!generic).then(|| slug.replace(['-', '_'], " "))
 }
@@ -260,11 +276,13 @@ mod tests {
         assert_eq!(of_articles(html), [["Space News", "Moon", "rockets"]]);
     }
 
-    // A category archive names its category on the body; uncategorised posts name none.
+    // A category archive names its category on the body (not its page
+    // number); WordPress's default category, in any language, names none.
     #[test]
     fn archive_body_class_and_generic_slugs() {
-        let html = r#"<html><body class="archive category category-wissenschaft category-5">
-            <article class="post category-uncategorized"><h2><a href="https://example.org/?p=3">T</a></h2></article>
+        let html = r#"<html><body class="archive paged category category-wissenschaft category-5 paged-3 category-paged-3">
+            <article class="post category-uncategorized"><h2><a href="https://example.org/?p=3">T</a></h2>
+            <a href="/c/allgemein/" rel="category tag">Allgemein</a></article>
             </body></html>"#;
         assert_eq!(of_articles(html), [["wissenschaft"]]);
     }

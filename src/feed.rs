@@ -8,6 +8,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use unicode_normalization::{UnicodeNormalization, is_nfkc};
+
 use crate::article::Article;
 use crate::classify::Section;
 use crate::config::Config;
@@ -278,11 +280,14 @@ fn item_link(config: &Config, key: &str, section: &str, permalink: Option<&str>)
 /// a page.
 pub fn page_stem(key: &str) -> String {
     let safe = key.chars().all(|c| c.is_alphanumeric() || c == '-');
-    if safe && !key.is_empty() && key.len() <= MAX_PAGE_STEM {
+    let nfkc = is_nfkc(key);
+    if safe && nfkc && !key.is_empty() && key.len() <= MAX_PAGE_STEM {
         return key.to_string();
     }
+    // NFKC, so that a file name never holds fullwidth or other compatibility
+    // look-alikes; the digest keeps it distinct from the key it looks like.
     let mut prefix = String::new();
-    for c in key.chars().filter(|c| c.is_alphanumeric() || *c == '-') {
+    for c in key.nfkc().filter(|c| c.is_alphanumeric() || *c == '-') {
         if prefix.len() + c.len_utf8() > MAX_PAGE_STEM - 65 {
             break;
         }

@@ -102,7 +102,17 @@ pub fn read(
                             reading.failed.push((name, why));
                             continue;
                         }
-                        None => parse(&name, &page.body[..], &how, encoding)?,
+                        // A page that cannot be read (invalid UTF-8) is its
+                        // source's failure alone, like a bad status.
+                        None => match parse(&name, &page.body[..], &how, encoding) {
+                            Ok(parsed) => parsed,
+                            Err(e) => {
+                                let why = format!("{e:#}");
+                                writeln!(diag, "{why}")?;
+                                reading.failed.push((name, why));
+                                continue;
+                            }
+                        },
                     };
                     let mut record = Some(name.clone());
                     if kind == Kind::Html && parsed.0.is_empty() {

@@ -546,3 +546,54 @@ fn a_run_s_fetches_stop_at_the_run_deadline() {
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(err.contains("fetch.deadline)"), "{err}");
 }
+
+// Invalid UTF-8 from one URL fails that source alone (exit 5); the other
+// sources are still read and the feeds written.
+#[test]
+fn invalid_utf8_from_a_url_fails_that_source_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(sample(), dir.path().join("sample.txt")).unwrap();
+    let mut body = b"rover\n\nRover\n\nA rover \xff crossed.\nRover Read More \xc2\xbb\n".to_vec();
+    body.extend_from_slice(b"\n");
+    let server = MockServer::start(vec![Reply::Body(
+        200,
+        vec![("Content-Type", "text/plain".into())],
+        body,
+    )]);
+    let url = format!("http://{}/dump.txt", server.addr);
+    let out = build(dir.path(), &[&url, "sample.txt"], T1);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("invalid UTF-8"), "{err}");
+    assert!(dir.path().join("feeds/all.atom").exists());
+}
+
+// Bidi overrides and isolates are stripped from titles (a title cannot
+// display reversed), and page file names are NFKC: no fullwidth look-alikes.
+#[test]
+fn bidi_controls_are_stripped_and_page_names_are_nfkc() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = "\u{ff52}\u{ff4f}\u{ff56}\u{ff45}\u{ff52}\n\n\
+                Rover \u{202e}txt.exe\u{202c} \u{2066}news\u{2069}\n\n\
+                A rover crossed the crater rim at dawn.\n\n\
+                Rover \u{202e}txt.exe\u{202c} \u{2066}news\u{2069} Read More \u{bb}\n";
+    fs::write(dir.path().join("dump.txt"), dump).unwrap();
+    ok(&build(dir.path(), &["dump.txt"], T1));
+    let mut all = String::new();
+    for (name, (bytes, _)) in common::feed_files(dir.path()) {
+        assert!(name.is_ascii() || !name.contains('\u{ff52}'), "{name}");
+        all.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    for bidi in [
+        '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2069}',
+    ] {
+        assert!(!all.contains(bidi), "{bidi:?} kept");
+    }
+    assert!(all.contains("Rover txt.exe news"), "{all}");
+    let pages: Vec<String> = fs::read_dir(dir.path().join("feeds/articles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(pages.len(), 1);
+    assert!(pages[0].starts_with("rover"), "{pages:?}");
+}
