@@ -71,8 +71,6 @@ pub struct Listing {
     /// File stem: a section id or [`ALL`].
     pub name: String,
     pub title: String,
-    /// Entries in the feed.
-    pub count: usize,
     pub newest: Option<Newest>,
 }
 

@@ -371,8 +371,14 @@ impl<'a> Renderer<'a> {
             }
         }
         let listed = self.listed();
+        let all = if output.index || output.article_pages {
+            store::all_members(self.conn)?
+        } else {
+            Vec::new()
+        };
         if output.index {
-            let signature = self.signature(&("index", &listed));
+            // The index lists every stored article.
+            let signature = self.signature(&("index", &listed, &all));
             desired.insert(
                 "index.html".into(),
                 Wanted {
@@ -396,7 +402,7 @@ impl<'a> Renderer<'a> {
             );
         }
         if output.article_pages {
-            for member in store::all_members(self.conn)? {
+            for member in all {
                 let signature = self.signature(&("page", &member));
                 desired.insert(
                     page_path(&member.key),
@@ -446,7 +452,7 @@ impl<'a> Renderer<'a> {
                 let bytes = format.render(&feed).with_context(context)?;
                 (bytes, Some(feed.self_url(format.ext())))
             }
-            What::Index => (page::index(&self.site()), None),
+            What::Index => (page::index(&self.site(), &self.index_articles()?), None),
             What::Opml => {
                 let bytes = opml::render(&self.site(), self.config.output.opml_format)
                     .with_context(context)?;
@@ -462,6 +468,48 @@ impl<'a> Renderer<'a> {
                 )
             }
         })
+    }
+
+    /// Every stored article by section, newest first, as the index lists
+    /// them: the first [`page::INDEX_OPEN`] of each with author and dek.
+    fn index_articles(&mut self) -> Result<HashMap<String, Vec<page::Listed>>> {
+        let mut all = store::all_members(self.conn)?;
+        all.sort_by(|a, b| b.published.cmp(&a.published).then(a.key.cmp(&b.key)));
+        let mut by_section: HashMap<String, Vec<page::Listed>> = HashMap::new();
+        for member in all {
+            let listed = by_section.entry(member.section.clone()).or_default();
+            let (author, dek) = if listed.len() < page::INDEX_OPEN {
+                let article = self.article(&member.key)?;
+                (
+                    article.author.as_ref().map(|a| a.name.clone()),
+                    article.dek.clone(),
+                )
+            } else {
+                (None, None)
+            };
+            listed.push(page::Listed {
+                href: feed::newest_href(
+                    self.config,
+                    &member.key,
+                    &member.section,
+                    member.guid.as_deref(),
+                ),
+                date: clock::date(member.published),
+                title: member.title,
+                author,
+                dek,
+            });
+        }
+        Ok(by_section)
+    }
+
+    /// The stored article of `key`, read once per run.
+    fn article(&mut self, key: &str) -> Result<&Article> {
+        if !self.articles.contains_key(key) {
+            let article = store::article(self.conn, key)?;
+            self.articles.insert(key.to_string(), article);
+        }
+        Ok(&self.articles[key])
     }
 
     fn feed(&mut self, plan: &Plan) -> Result<Feed> {
@@ -489,23 +537,19 @@ impl<'a> Renderer<'a> {
         Listing {
             name: plan.name.to_string(),
             title: title(plan),
-            count: plan.members.len(),
             newest,
         }
     }
 
     fn entry(&mut self, member: &Member) -> Result<Entry> {
-        if !self.articles.contains_key(&member.key) {
-            let article = store::article(self.conn, &member.key)?;
-            self.articles.insert(member.key.clone(), article);
-        }
         let section = self.classifier.section(&member.section);
+        let config = self.config;
         Ok(Entry::new(
-            &self.articles[&member.key],
+            self.article(&member.key)?,
             &section,
             dates(member),
             member.guid.as_deref(),
-            self.config,
+            config,
         ))
     }
 }

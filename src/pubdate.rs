@@ -220,7 +220,7 @@ impl PageDates {
 
     /// An element's date: its `datetime`, `content` or `title` attribute,
     /// else its text.
-    fn element_date(&self, el: &ElementRef) -> Option<DateTime<Utc>> {
+    pub fn element_date(&self, el: &ElementRef) -> Option<DateTime<Utc>> {
         let v = el.value();
         ["datetime", "content", "title"]
             .iter()

@@ -14,6 +14,7 @@
 //! not article text. Parsing is html5ever's, so broken markup is repaired
 //! the way browsers repair it.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
@@ -107,6 +108,7 @@ pub fn parse_html(
         let excerpt = Excerpt {
             container: item.container,
             heading: item.heading,
+            lead: item.lead,
             more_link: item.more_link,
             labels: &labels,
             base: base.as_ref(),
@@ -132,6 +134,8 @@ pub fn parse_html(
 struct Excerpt<'a> {
     container: ElementRef<'a>,
     heading: Option<ElementRef<'a>>,
+    /// In a flat listing, the heading and what follows it before the container.
+    lead: Vec<ElementRef<'a>>,
     more_link: Option<ElementRef<'a>>,
     labels: &'a Labels,
     base: Option<&'a Url>,
@@ -183,12 +187,22 @@ impl<'a> Excerpt<'a> {
             body,
             author,
             permalink,
-            date: dates.published,
+            date: self.lead_date().or(dates.published),
             updated: dates.modified,
             categories,
             found_by: None,
             lines: (line, line),
         })
+    }
+
+    /// In a flat listing, the date shown between the heading and the
+    /// excerpt (a `<time>` sibling).
+    fn lead_date(&self) -> Option<DateTime<Utc>> {
+        self.lead
+            .iter()
+            .flat_map(|s| std::iter::once(*s).chain(select(s, "time")))
+            .filter(|e| e.value().name() == "time")
+            .find_map(|t| self.page_dates.element_date(&t))
     }
 
     /// The title: the heading's primary text (its link's, subtitles

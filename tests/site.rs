@@ -91,7 +91,10 @@ fn opml_lists_exactly_the_section_feeds() {
         .iter()
         .map(|o| {
             assert_eq!(o.attribute("type"), Some("rss"));
-            assert!(o.attribute("text").is_some() && o.attribute("title").is_some());
+            // "Site — Section": a reader shows it beside other sites' feeds.
+            let title = o.attribute("title").unwrap();
+            assert!(title.starts_with("readmore — "), "{title}");
+            assert_eq!(o.attribute("text"), Some(title));
             assert!(o.attribute("htmlUrl").unwrap().starts_with(BASE));
             let url = o.attribute("xmlUrl").unwrap();
             url.strip_prefix(BASE)
@@ -415,4 +418,96 @@ fn section_entries_have_the_same_id_in_all() {
         all.len(),
         "each article in exactly one section"
     );
+}
+
+/// Builds `text` as the only input, with `config`, into `dir/feeds`.
+fn build_text(dir: &Path, text: &str, config: &str) {
+    fs::write(dir.join("readmore.toml"), config).unwrap();
+    fs::write(dir.join("page.txt"), text).unwrap();
+    let out = readmore(dir, &["build", "page.txt", "--now", NOW], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Every `href` of `a` elements on the index page.
+fn index_links(dir: &Path) -> Vec<String> {
+    let doc = Html::parse_document(&fs::read_to_string(dir.join("feeds/index.html")).unwrap());
+    select(&doc, "main a")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect()
+}
+
+// The index links every article page, not only each section's newest,
+// even past what the feeds show (retention.items); past 30 they are collapsed.
+#[test]
+fn index_lists_every_article_newest_first_and_collapses_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..35 {
+        text.push_str(&format!(
+            "rocket-launch-{i}\n\nRocket launch {i}\n\n\nThe orbit dek {i}\nThe rocket reached orbit and the \
+             spacecraft docked with the space station, NASA said.\n\nRocket launch {i} Read More »\n\n"
+        ));
+    }
+    build_text(dir.path(), &text, "[retention]\nitems = 5\n");
+    let pages: BTreeSet<String> = fs::read_dir(dir.path().join("feeds/articles"))
+        .unwrap()
+        .map(|e| format!("articles/{}", e.unwrap().file_name().into_string().unwrap()))
+        .collect();
+    assert_eq!(pages.len(), 35);
+    let links = index_links(dir.path());
+    let listed: BTreeSet<String> = links
+        .iter()
+        .filter(|l| l.starts_with("articles/"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        listed, pages,
+        "every article page is reachable from the index"
+    );
+    let space: Vec<&String> = links
+        .iter()
+        .filter(|l| l.starts_with("articles/rocket"))
+        .collect();
+    assert_eq!(
+        space[0], "articles/rocket-launch-0.html",
+        "newest (first on the page) first"
+    );
+    let index = fs::read_to_string(dir.path().join("feeds/index.html")).unwrap();
+    assert!(index.contains("The orbit dek 0"), "deks of the open part");
+    assert!(
+        index.contains("<summary>5 articles more</summary>"),
+        "{index}"
+    );
+    assert!(index.contains("<ol class=\"articles\" start=\"31\">"));
+}
+
+// An article page links to the original article when the page gave a permalink.
+#[test]
+fn article_pages_link_the_original_permalink() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = common::root().join("tests/fixtures/html/ars-author-archive.html");
+    let out = readmore(
+        dir.path(),
+        &["build", html.to_str().unwrap(), "--now", NOW],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let feed =
+        feed_rs::parser::parse(&fs::read(dir.path().join("feeds/all.atom")).unwrap()[..]).unwrap();
+    let mut linked = 0;
+    for entry in &feed.entries {
+        let permalink = &entry.links[0].href;
+        let stem = entry.title.as_ref().unwrap().content.clone();
+        assert!(permalink.starts_with("https://"), "{stem}: {permalink}");
+        for page in fs::read_dir(dir.path().join("feeds/articles")).unwrap() {
+            let page = fs::read_to_string(page.unwrap().path()).unwrap();
+            if page.contains(&format!(
+                "<a href=\"{permalink}\">Read the original article</a>"
+            )) {
+                linked += 1;
+            }
+        }
+    }
+    assert_eq!(linked, feed.entries.len());
 }

@@ -25,10 +25,12 @@ pub fn render(site: &Site, format: Format) -> Result<Vec<u8>> {
             })?;
             w.create_element("body").write_inner_content(|w| {
                 for section in site.sections.iter().filter(|s| s.name != crate::feed::ALL) {
+                    // A reader shows this name beside other sites' feeds.
+                    let title = format!("{} — {}", site.title, section.title);
                     w.create_element("outline")
                         .with_attribute(("type", "rss"))
-                        .with_attribute(("text", section.title.as_str()))
-                        .with_attribute(("title", section.title.as_str()))
+                        .with_attribute(("text", title.as_str()))
+                        .with_attribute(("title", title.as_str()))
                         .with_attribute((
                             "xmlUrl",
                             format!("{}{}.{}", site.base_url, section.name, format.ext()).as_str(),

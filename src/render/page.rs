@@ -5,6 +5,8 @@
 //! from [`super::html::blocks`], which escapes its own text. Links between
 //! pages are relative, so the directory works wherever it is served.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -20,6 +22,7 @@ h1{font-size:1.9rem;line-height:1.2;margin:.6rem 0}h2{font-size:1.3rem;margin:1.
 nav,.meta,.feeds,footer,figcaption,time{font-size:.9rem;color:#555}
 .dek{font-size:1.15rem;color:#333}
 section{border-top:1px solid #ddd;padding:.2rem 0 .6rem}
+ol.articles{padding-left:1.6rem}ol.articles li{margin:.35rem 0}li .dek{font-size:.95rem}
 .feeds a{margin-right:.8rem}
 figure{margin:1.2rem 0;padding:.6rem .9rem;border-left:3px solid #ccc;background:#f4f4f2}
 aside{margin-top:2rem;padding:1rem;background:#f4f4f2;border-radius:6px}
@@ -27,8 +30,25 @@ aside{margin-top:2rem;padding:1rem;background:#f4f4f2;border-radius:6px}
 nav,.meta,.feeds,footer,figcaption,time,.dek{color:#aaa}figure,aside{background:#222}section{border-color:#333}}
 ";
 
-/// The site's index: every section with its count, newest article and feeds.
-pub fn index(site: &Site) -> Vec<u8> {
+/// How many articles of a section the index shows with author and dek;
+/// the older ones are listed in a collapsed `<details>`, title and date.
+pub const INDEX_OPEN: usize = 30;
+
+/// One article in a section's list on the index page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub title: String,
+    /// Its page (relative), else its item link.
+    pub href: String,
+    pub date: DateTime<Utc>,
+    pub author: Option<String>,
+    pub dek: Option<String>,
+}
+
+/// The site's index: every section with its feeds and every article it
+/// holds (`articles`, by section id, newest first).
+pub fn index(site: &Site, articles: &HashMap<String, Vec<Listed>>) -> Vec<u8> {
+    let none = Vec::new();
     let page = html! {
         (DOCTYPE)
         html lang=(site.language) {
@@ -53,15 +73,33 @@ pub fn index(site: &Site) -> Vec<u8> {
                 }
                 main {
                     @for section in site.sections.iter().filter(|s| s.name != ALL) {
+                        @let listed = articles.get(&section.name).unwrap_or(&none);
                         section id=(section.name) {
                             h2 { (section.title) }
-                            p.meta {
-                                (count(section.count))
-                                @if let Some(newest) = &section.newest {
-                                    " · newest: " a href=(newest.href) { (newest.title) } " " (time(newest.date))
+                            p.meta { (count(listed.len())) }
+                            p.feeds { (feed_links(site, &section.name, "")) }
+                            ol.articles {
+                                @for article in listed.iter().take(INDEX_OPEN) {
+                                    li {
+                                        a href=(article.href) { (article.title) }
+                                        span.meta {
+                                            " · " (time(article.date))
+                                            @if let Some(author) = &article.author { " · " (author) }
+                                        }
+                                        @if let Some(dek) = &article.dek { br; span.dek { (dek) } }
+                                    }
                                 }
                             }
-                            p.feeds { (feed_links(site, &section.name, "")) }
+                            @if listed.len() > INDEX_OPEN {
+                                details {
+                                    summary { (count(listed.len() - INDEX_OPEN)) " more" }
+                                    ol.articles start=(INDEX_OPEN + 1) {
+                                        @for article in &listed[INDEX_OPEN..] {
+                                            li { a href=(article.href) { (article.title) } span.meta { " · " (time(article.date)) } }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -105,6 +143,9 @@ pub fn article(
                         @if updated != published { " · updated " (time(updated)) }
                     }
                     (PreEscaped(blocks(&article.body)))
+                    @if let Some(link) = article.permalink.as_deref().filter(|l| is_web_link(l)) {
+                        p.meta { a href=(link) { "Read the original article" } }
+                    }
                     @if let Some(author) = &article.author {
                         @if let Some(bio) = &author.bio {
                             aside { h2 { "About " (author.name) } p { (bio) } }
@@ -147,6 +188,13 @@ fn feed_title(site: &Site, section_title: &str, name: &str) -> String {
     }
 }
 
+/// Only http(s) permalinks are linked: a page's `javascript:` or `data:`
+/// link never becomes one.
+fn is_web_link(link: &str) -> bool {
+    let lower = link.to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
 fn count(n: usize) -> String {
     if n == 1 {
         "1 article".into()
@@ -163,4 +211,42 @@ fn finish(page: Markup) -> Vec<u8> {
     let mut bytes = page.into_string().into_bytes();
     bytes.push(b'\n');
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    // A page's javascript: link is never offered as "the original article".
+    #[test]
+    fn only_web_permalinks_are_linked() {
+        let site = Site::new(&Config::default(), Vec::new());
+        let section = Section {
+            id: "space".into(),
+            title: "Space".into(),
+        };
+        let mut stored = Article {
+            slug: "s".into(),
+            key: "s".into(),
+            title: "t".into(),
+            dek: None,
+            body: Vec::new(),
+            author: None,
+            permalink: Some("javascript:alert(1)".into()),
+            date: None,
+            updated: None,
+            categories: Vec::new(),
+            lines: (1, 1),
+            found_by: None,
+        };
+        let now = Utc::now();
+        let page =
+            |a: &Article| String::from_utf8(article(&site, a, &section, (now, now))).unwrap();
+        assert!(!page(&stored).contains("original article"));
+        stored.permalink = Some("https://example.org/a?b=1&c=2".into());
+        assert!(page(&stored).contains(
+            r#"<a href="https://example.org/a?b=1&amp;c=2">Read the original article</a>"#
+        ));
+    }
 }

@@ -29,12 +29,16 @@ use crate::dom::select;
 
 /// Exact class tokens (or ids) of elements that are never an excerpt.
 const CHROME_TOKENS: &[&str] = &[
-    "widget",
-    "widgets",
     "widget-area",
     "widget_area",
     "sidebar",
     "side-bar",
+    "sidebar-left",
+    "sidebar-right",
+    "sidebar-primary",
+    "sidebar-secondary",
+    "container-sidebar-left",
+    "container-sidebar-right",
     "site-header",
     "site-footer",
     "footer-widgets",
@@ -57,10 +61,14 @@ const CHROME_TOKENS: &[&str] = &[
     "share-buttons",
     "cookie-notice",
 ];
+/// Class tokens of chrome outside the main content only: Blogger wraps its
+/// posts in a `widget Blog` inside `#main`.
+const WEAK_CHROME_TOKENS: &[&str] = &["widget", "widgets"];
 /// Ids of chrome (WordPress and Drupal themes' sidebars, comments, page
 /// header and footer).
 const CHROME_IDS: &[&str] = &[
     "sidebar",
+    "aside",
     "secondary",
     "comments",
     "respond",
@@ -85,6 +93,9 @@ pub struct Item<'a> {
     pub container: ElementRef<'a>,
     /// Its title heading, inside the container or just before it.
     pub heading: Option<ElementRef<'a>>,
+    /// In a flat listing, the siblings from the heading up to the
+    /// container (the heading, a date line): part of the excerpt too.
+    pub lead: Vec<ElementRef<'a>>,
     pub more_link: Option<ElementRef<'a>>,
     /// Why it is an excerpt.
     pub signals: Vec<Signal>,
@@ -132,6 +143,7 @@ pub fn items<'a>(
             items.push(Item {
                 container,
                 heading,
+                lead: heading.map(|h| lead(&container, &h)).unwrap_or_default(),
                 more_link: Some(link),
                 signals,
             });
@@ -336,6 +348,7 @@ impl<'a> Page<'a> {
                     whole.push(Item {
                         container: sibling,
                         heading,
+                        lead: Vec::new(),
                         more_link: None,
                         signals: vec![Signal::ListingItem],
                     });
@@ -344,6 +357,25 @@ impl<'a> Page<'a> {
         }
         whole
     }
+}
+
+/// The siblings before `container`, back to the one that is or holds
+/// `heading`, in page order; none when the heading is inside.
+fn lead<'a>(container: &ElementRef<'a>, heading: &ElementRef<'a>) -> Vec<ElementRef<'a>> {
+    if heading.ancestors().any(|n| n.id() == container.id()) {
+        return Vec::new();
+    }
+    let mut lead = Vec::new();
+    for sibling in container.prev_siblings().filter_map(ElementRef::wrap) {
+        lead.push(sibling);
+        let holds =
+            sibling.id() == heading.id() || heading.ancestors().any(|n| n.id() == sibling.id());
+        if holds {
+            lead.reverse();
+            return lead;
+        }
+    }
+    Vec::new()
 }
 
 /// The element that repeats in the listing: the container, or the wrapper
@@ -447,10 +479,17 @@ fn is_more_fragment(fragment: &str) -> bool {
 }
 
 /// Whether `el` is chrome itself (by element, landmark role or exact class
-/// token or id).
+/// token or id), the weak tokens (`widget`) counting too.
 pub fn is_chrome_element(el: &ElementRef) -> bool {
+    is_strong_chrome(el) || is_weak_chrome(el)
+}
+
+fn is_strong_chrome(el: &ElementRef) -> bool {
     let v = el.value();
     let name = v.name();
+    if matches!(name, "body" | "html") {
+        return false; // body classes describe the layout ("has-sidebar")
+    }
     let role = v.attr("role").unwrap_or("").to_ascii_lowercase();
     let token = |t: &str| CHROME_TOKENS.contains(&t.to_ascii_lowercase().as_str());
     let id = v.id().unwrap_or("").to_ascii_lowercase();
@@ -462,6 +501,20 @@ pub fn is_chrome_element(el: &ElementRef) -> bool {
         || token(&id)
 }
 
+fn is_weak_chrome(el: &ElementRef) -> bool {
+    el.value()
+        .classes()
+        .any(|c| WEAK_CHROME_TOKENS.contains(&c.to_ascii_lowercase().as_str()))
+}
+
+/// The page's main content: `main`, `role=main`, `#main`, `#content`.
+fn is_main(el: &ElementRef) -> bool {
+    let v = el.value();
+    v.name() == "main"
+        || v.attr("role") == Some("main")
+        || matches!(v.id(), Some("main" | "content" | "main-content"))
+}
+
 /// A `header` or `footer` of the page rather than of an article or section.
 fn is_page_landmark(el: &ElementRef) -> bool {
     !el.ancestors().filter_map(ElementRef::wrap).any(|a| {
@@ -470,11 +523,21 @@ fn is_page_landmark(el: &ElementRef) -> bool {
     })
 }
 
-/// Whether `el` is inside (or is) chrome.
+/// Whether `el` is inside (or is) chrome. One climb: a weak token counts
+/// unless the main content lies above it.
 pub fn in_chrome(el: &ElementRef) -> bool {
-    std::iter::once(*el)
-        .chain(el.ancestors().filter_map(ElementRef::wrap))
-        .any(|a| is_chrome_element(&a))
+    let mut weak = false;
+    for a in std::iter::once(*el).chain(el.ancestors().filter_map(ElementRef::wrap)) {
+        if is_strong_chrome(&a) {
+            return true;
+        }
+        if is_main(&a) {
+            weak = false;
+        } else {
+            weak |= is_weak_chrome(&a);
+        }
+    }
+    weak
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //!   built-in list in `more_labels.txt` (English, German, French, Spanish,
 //!   Italian, Portuguese, Dutch, Polish, Russian, Chinese, Japanese and a
 //!   few more) or the site's own `--label`. A quoted title beside the label
-//!   ("Continue reading “Title”") is allowed; a sentence that merely starts
-//!   with a label ("Read more: Why X happened") is not a more-link.
+//!   ("Continue reading “Title”") is allowed, and so is the excerpt's own
+//!   title after it when the link leads where the heading does ("Read
+//!   more: Title", Joomla); a sentence that merely starts with a label
+//!   ("Read more: Why X happened", linking elsewhere) is not a more-link.
 //! - **accessible name**: `aria-label` or `title` begins with a label
 //!   ("Read more about TITLE", "Dowiedz się więcej o TITLE"), or the hidden
 //!   text of an icon-only link does.
@@ -193,9 +195,17 @@ pub fn signals(a: &ElementRef, labels: &Labels, same_as_heading: bool) -> Vec<Si
     }
     let (visible, full) = link_texts(a);
     let mut found = Vec::new();
+    // "Read more: TITLE" (Joomla) is the label only when it leads where
+    // the heading does; elsewhere it is a link to another story.
+    let titled = || {
+        same_as_heading
+            .then(|| labels.prefix(&normalize(&visible)).map(|(l, _)| l))
+            .flatten()
+    };
     if let Some(label) = labels
         .exactly(&visible)
         .or_else(|| labels.beside_quoted_title(&visible))
+        .or_else(titled)
     {
         found.push(Signal::Label(label.to_string()));
     }
@@ -402,6 +412,18 @@ mod tests {
         ] {
             assert_eq!(link_signals(html), [], "{html}");
         }
+    }
+
+    #[test]
+    fn label_and_title_count_when_the_link_leads_where_the_heading_does() {
+        let doc = Html::parse_fragment("<a href=/x>Read more: One two three four five</a>");
+        let a = doc.select(&Selector::parse("a").unwrap()).next().unwrap();
+        let labels = Labels::new("Read More");
+        assert_eq!(signals(&a, &labels, false), []);
+        assert_eq!(
+            signals(&a, &labels, true),
+            [Signal::Label("read more".into())]
+        );
     }
 
     #[test]
