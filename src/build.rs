@@ -132,9 +132,21 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
     };
     if !config.websub.hubs.is_empty() {
         if request.publish {
-            let flushed = websub::flush(store.conn(), &config.websub, false)?;
-            summary.pings_delivered = flushed.delivered;
-            summary.pings_pending = flushed.pending;
+            // The feeds are in place: a failure to send is a pending ping
+            // (exit 4), never a failed run (exit 1 says no feed changed).
+            match websub::flush(store.conn(), &config.websub, false, diag) {
+                Ok(flushed) => {
+                    summary.pings_delivered = flushed.delivered;
+                    summary.pings_pending = flushed.pending;
+                }
+                Err(e) => {
+                    writeln!(
+                        diag,
+                        "readmore: warning: cannot send the WebSub pings: {e:#}"
+                    )?;
+                    summary.pings_pending = store::pings(store.conn(), None)?.len();
+                }
+            }
         } else {
             summary.pings_pending = store::pings(store.conn(), None)?.len();
         }

@@ -112,7 +112,7 @@ struct BuildArgs {
     /// More-link text of the HTML listings named here [default: "Read More"]
     #[arg(long, value_name = "TEXT")]
     label: Option<String>,
-    /// Queue WebSub pings but do not send them
+    /// Queue WebSub pings but do not send them (exit 0; `readmore publish` sends them)
     #[arg(long)]
     no_publish: bool,
     /// Print the summary as JSON on stdout
@@ -274,8 +274,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             if config.websub.hubs.is_empty() {
                 return Err(UsageError("no WebSub hubs configured ([websub] hubs)".into()).into());
             }
-            let flushed =
-                crate::publish::publish(&config, args.all, Duration::from_secs(args.lock_timeout))?;
+            let flushed = crate::publish::publish(
+                &config,
+                args.all,
+                Duration::from_secs(args.lock_timeout),
+                stderr,
+            )?;
             writeln!(
                 stderr,
                 "readmore: pings: {} delivered, {} pending",

@@ -1,6 +1,7 @@
 //! `readmore publish`: sends the queued WebSub pings now, due or not;
 //! with `--all`, first queues one for every feed of the output directory.
 
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -12,7 +13,12 @@ use crate::websub;
 
 /// Sends the queued pings, after queueing one for every feed recorded in
 /// the output directory with `all`.
-pub fn publish(config: &Config, all: bool, lock_timeout: Duration) -> Result<websub::Flushed> {
+pub fn publish(
+    config: &Config,
+    all: bool,
+    lock_timeout: Duration,
+    diag: &mut dyn Write,
+) -> Result<websub::Flushed> {
     let store = Store::open(&config.state, lock_timeout)?;
     if all {
         let now = websub::unix_now();
@@ -35,5 +41,5 @@ pub fn publish(config: &Config, all: bool, lock_timeout: Duration) -> Result<web
             }
         }
     }
-    websub::flush(store.conn(), &config.websub, true)
+    websub::flush(store.conn(), &config.websub, true, diag)
 }

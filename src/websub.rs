@@ -7,9 +7,19 @@
 //! (which Google's and Superfeedr read). Any 2xx answer delivers it; any
 //! other outcome — connection refused, timeout, 4xx, 5xx — keeps it queued
 //! with its attempt count, the error, and a next try after an exponential
-//! backoff with jitter (or the hub's `Retry-After`), capped. A run retries
-//! what falls due within `websub.wait` seconds; later runs retry the rest.
+//! backoff with jitter (or the hub's `Retry-After`), capped, and never
+//! sooner than [`MIN_RETRY`].
+//!
+//! A flush sends up to [`CONCURRENCY`] pings at a time; it retries the
+//! failures that fall due within `websub.wait` seconds, and takes at most
+//! `max(websub.wait, websub.timeout)` seconds in all: each request's
+//! timeout is cut to what is left, and whatever is not sent by then stays
+//! queued for later runs. Pings queued for a hub that is no longer configured are dropped
+//! with a note.
 
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
@@ -23,12 +33,21 @@ use crate::http::{self, Limits, describe};
 use crate::redact;
 use crate::store::{self, Ping};
 
+/// Most pings in flight at once.
+pub const CONCURRENCY: usize = 8;
+/// The shortest wait before a retry, whatever `Retry-After` or
+/// `websub.backoff` say: a hub answering `Retry-After: 0` must not get a
+/// tight loop of requests.
+pub const MIN_RETRY: Duration = Duration::from_secs(1);
+
 /// What a flush did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Flushed {
     pub delivered: usize,
     /// Pings still queued afterwards.
     pub pending: usize,
+    /// Pings dropped because their hub is no longer configured.
+    pub dropped: usize,
 }
 
 /// Why a ping was not delivered.
@@ -47,14 +66,23 @@ pub fn unix_now() -> i64 {
 
 /// Sends queued pings: those due now, or all of them with `everything`;
 /// then retries failures that fall due within `websub.wait` seconds.
-pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flushed> {
+pub fn flush(
+    conn: &Connection,
+    config: &Websub,
+    everything: bool,
+    diag: &mut dyn Write,
+) -> Result<Flushed> {
+    let dropped = drop_unconfigured(conn, config, diag)?;
     let client = client(config)?;
-    let deadline = SystemTime::now() + Duration::from_secs_f64(config.wait);
+    let start = SystemTime::now();
+    let retry_until = start + Duration::from_secs_f64(config.wait);
+    let deadline = start + Duration::from_secs_f64(config.wait.max(config.timeout));
     let mut delivered = 0;
     let mut due_at = if everything { None } else { Some(unix_now()) };
     loop {
-        for ping in store::pings(conn, due_at)? {
-            match send(&client, config, &ping) {
+        let due = store::pings(conn, due_at)?;
+        for (ping, outcome) in send_all(&client, config, due, deadline) {
+            match outcome {
                 Ok(()) => {
                     store::ping_delivered(conn, &ping)?;
                     delivered += 1;
@@ -63,7 +91,9 @@ pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flu
                     let delay = failure
                         .retry_after
                         .unwrap_or_else(|| backoff(config, ping.attempts + 1));
-                    let delay = delay.min(Duration::from_secs_f64(config.max_backoff));
+                    let delay = delay
+                        .min(Duration::from_secs_f64(config.max_backoff))
+                        .max(MIN_RETRY);
                     let at = SystemTime::now() + delay;
                     let next_try = at
                         .duration_since(UNIX_EPOCH)
@@ -76,7 +106,7 @@ pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flu
             break;
         };
         let at = UNIX_EPOCH + Duration::from_secs(next.max(0) as u64);
-        if at > deadline {
+        if at > retry_until || SystemTime::now() >= deadline {
             break;
         }
         if let Ok(wait) = at.duration_since(SystemTime::now()) {
@@ -87,7 +117,70 @@ pub fn flush(conn: &Connection, config: &Websub, everything: bool) -> Result<Flu
     Ok(Flushed {
         delivered,
         pending: store::pings(conn, None)?.len(),
+        dropped,
     })
+}
+
+/// Drops the pings queued for hubs no longer in the config, with a note:
+/// retrying them forever would keep every run exiting 4.
+fn drop_unconfigured(conn: &Connection, config: &Websub, diag: &mut dyn Write) -> Result<usize> {
+    let configured: Vec<String> = config
+        .hubs
+        .iter()
+        .map(|h| redact::url(h).into_owned())
+        .collect();
+    let mut dropped = 0;
+    for ping in store::pings(conn, None)? {
+        if !configured.contains(&ping.hub) {
+            store::ping_delivered(conn, &ping)?;
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        writeln!(
+            diag,
+            "readmore: note: {dropped} queued pings dropped: their hubs are no longer in [websub] hubs"
+        )?;
+    }
+    Ok(dropped)
+}
+
+/// Sends `pings`, up to [`CONCURRENCY`] at a time, each with a timeout cut
+/// to what is left before `deadline`; those not started by then are left
+/// out of the outcomes (and stay queued as they were).
+fn send_all(
+    client: &Client,
+    config: &Websub,
+    pings: Vec<Ping>,
+    deadline: SystemTime,
+) -> Vec<(Ping, Result<(), Failure>)> {
+    let queue = Mutex::new(VecDeque::from(pings));
+    let outcomes = Mutex::new(Vec::new());
+    let limit = Duration::from_secs_f64(config.timeout);
+    let worker = || {
+        loop {
+            let Ok(left) = deadline.duration_since(SystemTime::now()) else {
+                return;
+            };
+            if left.is_zero() {
+                return;
+            }
+            let Some(ping) = queue.lock().expect("queue lock").pop_front() else {
+                return;
+            };
+            let outcome = send(client, config, &ping, limit.min(left));
+            outcomes
+                .lock()
+                .expect("outcomes lock")
+                .push((ping, outcome));
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..CONCURRENCY {
+            scope.spawn(worker);
+        }
+    });
+    outcomes.into_inner().expect("outcomes lock")
 }
 
 fn client(config: &Websub) -> Result<Client> {
@@ -110,7 +203,7 @@ pub fn publish_body(topic: &str) -> String {
 
 /// Sends one ping. The queue names hubs without user info; the config's
 /// URL of that hub, with it, is the one posted to.
-fn send(client: &Client, config: &Websub, ping: &Ping) -> Result<(), Failure> {
+fn send(client: &Client, config: &Websub, ping: &Ping, timeout: Duration) -> Result<(), Failure> {
     let hub = config
         .hubs
         .iter()
@@ -118,6 +211,7 @@ fn send(client: &Client, config: &Websub, ping: &Ping) -> Result<(), Failure> {
         .unwrap_or(&ping.hub);
     let response = client
         .post(hub)
+        .timeout(timeout)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(publish_body(&ping.topic))
         .send()

@@ -239,7 +239,7 @@ fn a_write_failure_midway_switches_no_file() {
         .to_utc();
     for fail_at in [0, 1, 20, 34] {
         let mut sink = FailingSink {
-            inner: Directory::open(&config.output.dir, Duration::ZERO).unwrap(),
+            inner: Directory::open(&config.output.dir, Duration::from_secs(60)).unwrap(),
             left: fail_at,
         };
         let plans = outputs::plan(store.conn(), &classifier, &config, 0).unwrap();
@@ -249,7 +249,7 @@ fn a_write_failure_midway_switches_no_file() {
         drop(sink);
         assert_eq!(feed_files(dir.path()), before, "failing at file {fail_at}");
     }
-    let mut sink = Directory::open(&config.output.dir, Duration::ZERO).unwrap();
+    let mut sink = Directory::open(&config.output.dir, Duration::from_secs(60)).unwrap();
     let done = outputs::update(&mut store, &config, &classifier, plans, now, &mut sink).unwrap();
     assert_eq!((done.written, done.removed), (35, 0));
     let after = feed_files(dir.path());

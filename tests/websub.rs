@@ -290,3 +290,95 @@ fn no_publish_queues_and_publish_sends() {
     let out = readmore(dir.path(), &["publish"], None);
     assert_eq!(out.status.code(), Some(2), "no hubs configured");
 }
+
+/// Guards dropped hubs: pings queued for a hub removed from the config are
+/// dropped with a note, instead of making every later run exit 4.
+#[test]
+fn pings_for_a_hub_removed_from_the_config_are_dropped_with_a_note() {
+    let gone = format!("http://{}/hub", refused_addr());
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), std::slice::from_ref(&gone), "");
+    let config = fs::read_to_string(dir.path().join("readmore.toml")).unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        config.replace("wait = 5", "wait = 0"),
+    )
+    .unwrap();
+    let out = build(dir.path(), &sample(), T1, &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let hub = MockServer::start(Vec::new());
+    setup(dir.path(), &[hub.url()], "");
+    let out = build(dir.path(), &sample(), T2, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("21 queued pings dropped"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        hub.requests().len(),
+        21,
+        "the feeds now name the new hub: it is told once per feed"
+    );
+}
+
+/// Guards against a tight loop: `Retry-After: 0` waits at least a second
+/// between tries of one ping.
+#[test]
+fn retry_after_zero_does_not_make_a_tight_loop() {
+    let busy = Reply::Status(503, vec![("Retry-After", "0".into())]);
+    let hub = MockServer::start(vec![busy; 200]);
+    let dir = tempfile::tempdir().unwrap();
+    setup(
+        dir.path(),
+        &[hub.url()],
+        "[output]\nformats = [\"atom\"]\nindex = false\nopml = false\narticle_pages = false\n",
+    );
+    let config = fs::read_to_string(dir.path().join("readmore.toml")).unwrap();
+    let config = config
+        .replace("wait = 5", "wait = 2")
+        .replace("backoff = 0.2", "backoff = 0");
+    fs::write(dir.path().join("readmore.toml"), config).unwrap();
+    let out = build(dir.path(), &sample(), T1, &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let requests = hub.requests();
+    let first = requests[0].field("hub.topic");
+    let tries = requests
+        .iter()
+        .filter(|r| r.field("hub.topic") == first)
+        .count();
+    assert!((1..=4).contains(&tries), "{tries} tries in a 2 s flush");
+}
+
+/// Guards the flush's bound: a hub that never answers gets at most
+/// CONCURRENCY requests at once, each cut off at the flush's deadline; the
+/// pings not sent by then stay queued, untried, for later runs.
+#[test]
+fn a_silent_hub_gets_a_bounded_flush_and_the_rest_stays_queued() {
+    let hub = MockServer::start(vec![Reply::Hang; 40]);
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), &[hub.url()], "");
+    let config = fs::read_to_string(dir.path().join("readmore.toml")).unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        config.replace("wait = 5", "wait = 0"),
+    )
+    .unwrap();
+    let out = build(dir.path(), &sample(), T1, &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("0 delivered, 21 pending"),
+        "{}",
+        stderr(&out)
+    );
+    let sent = hub.requests().len();
+    assert!(
+        (1..=readmore::websub::CONCURRENCY).contains(&sent),
+        "{sent} requests: one batch, then the deadline"
+    );
+    let status = String::from_utf8(readmore(dir.path(), &["status"], None).stdout).unwrap();
+    assert!(
+        status.matches("not tried yet").count() >= 21 - readmore::websub::CONCURRENCY,
+        "{status}"
+    );
+}
