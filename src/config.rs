@@ -328,7 +328,10 @@ impl Config {
             absolute_url(hub).context("websub.hubs")?;
         }
         self.check_numbers()?;
-        if lexical_absolute(&self.state).starts_with(lexical_absolute(&self.output.dir)) {
+        let (state, out) = (&self.state, &self.output.dir);
+        if lexical_absolute(state).starts_with(lexical_absolute(out))
+            || resolved(state).starts_with(resolved(out))
+        {
             bail!(
                 "the store {} is inside the output directory {}, which is published; put it elsewhere",
                 self.state.display(),
@@ -431,6 +434,19 @@ impl SectionRules {
 
 /// `path` made absolute against the working directory, `.` and `..` folded,
 /// without touching the file system.
+/// `path` with its longest existing ancestor resolved (symlinks followed),
+/// so that an alias of the output directory is recognised as it.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = lexical_absolute(path);
+    for ancestor in absolute.ancestors() {
+        if let Ok(real) = ancestor.canonicalize() {
+            let rest = absolute.strip_prefix(ancestor).unwrap_or(Path::new(""));
+            return real.join(rest);
+        }
+    }
+    absolute
+}
+
 fn lexical_absolute(path: &Path) -> PathBuf {
     let joined = std::env::current_dir().unwrap_or_default().join(path);
     let mut out = PathBuf::new();

@@ -127,6 +127,7 @@ impl Sink for Directory {
         if target.is_dir() {
             bail!("cannot write {}: it is a directory", target.display());
         }
+        no_symlinked_dir(&self.root, &target)?;
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
@@ -168,6 +169,29 @@ impl Sink for Directory {
             Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
         }
     }
+}
+
+/// Fails if a directory between `root` and `target` is a symbolic link:
+/// writing through it would put files outside the output directory.
+fn no_symlinked_dir(root: &Path, target: &Path) -> Result<()> {
+    let relative = target.strip_prefix(root).unwrap_or(target);
+    let mut dir = root.to_path_buf();
+    for part in relative
+        .parent()
+        .map(Path::components)
+        .into_iter()
+        .flatten()
+    {
+        dir.push(part);
+        if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!(
+                "refusing to write {}: {} is a symbolic link inside the output directory",
+                target.display(),
+                dir.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Removes temporary files a killed run left in `dir`.

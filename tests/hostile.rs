@@ -597,3 +597,57 @@ fn bidi_controls_are_stripped_and_page_names_are_nfkc() {
     assert_eq!(pages.len(), 1);
     assert!(pages[0].starts_with("rover"), "{pages:?}");
 }
+
+// A store reached through a symlink alias of the output directory is
+// recognised as inside it, and refused (it would be published).
+#[cfg(unix)]
+#[test]
+fn a_store_inside_the_output_through_a_symlink_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("feeds")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("feeds"), dir.path().join("alias")).unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "state = \"alias/state.db\"\n",
+    )
+    .unwrap();
+    let out = readmore(
+        dir.path(),
+        &["build", sample().to_str().unwrap(), "--now", NOW],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("inside the output directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("feeds/state.db").exists());
+}
+
+// A directory inside the output directory that is a symlink to elsewhere is
+// not written through: the run fails, writes nothing there, changes no feed.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_directory_in_the_output_is_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    ok(&build(dir.path(), &[sample.to_str().unwrap()], T1));
+    let articles = dir.path().join("feeds/articles");
+    let elsewhere = dir.path().join("elsewhere");
+    fs::rename(&articles, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &articles).unwrap();
+    let listed = |d: &Path| fs::read_dir(d).unwrap().count();
+    let before = listed(&elsewhere);
+    let feed = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    let page_b = common::root().join("tests/fixtures/pages/page-b.txt");
+    let out = build(dir.path(), &[page_b.to_str().unwrap()], T2);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is a symbolic link inside the output directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listed(&elsewhere), before, "written through the symlink");
+    assert_eq!(fs::read(dir.path().join("feeds/all.atom")).unwrap(), feed);
+}

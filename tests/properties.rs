@@ -128,7 +128,13 @@ proptest! {
         }
         result.unwrap();
         let feeds = dir.path().join("feeds");
-        let expected: BTreeSet<String> = parsed.iter().map(|a| a.title.clone()).collect();
+        // Excerpts whose slugs agree are one article: the first is kept.
+        let mut keys = BTreeSet::new();
+        let expected: BTreeSet<String> = parsed
+            .iter()
+            .filter(|a| keys.insert(a.key.clone()))
+            .map(|a| a.title.clone())
+            .collect();
         for name in ["all.atom", "all.rss"] {
             let bytes = std::fs::read(feeds.join(name)).unwrap();
             let text = String::from_utf8(bytes.clone()).unwrap();

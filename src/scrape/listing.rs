@@ -328,8 +328,8 @@ impl<'a> Page<'a> {
             };
             let name = members[0].value().name();
             let shared = shared_tokens(members);
+            let unit_ids: HashSet<NodeId> = members.iter().map(|m| m.id()).collect();
             for sibling in parent.children().filter_map(ElementRef::wrap) {
-                let unit_ids: HashSet<NodeId> = members.iter().map(|m| m.id()).collect();
                 let alike = sibling.value().name() == name
                     && (shared.is_empty() || sibling.value().classes().any(|c| shared.contains(c)));
                 if unit_ids.contains(&sibling.id())
@@ -383,7 +383,12 @@ fn lead<'a>(container: &ElementRef<'a>, heading: &ElementRef<'a>) -> Vec<Element
 fn repeated_unit<'a>(container: &ElementRef<'a>) -> ElementRef<'a> {
     let mut unit = *container;
     while let Some(parent) = unit.parent().and_then(ElementRef::wrap) {
-        let only = parent.children().filter_map(ElementRef::wrap).count() == 1;
+        let only = parent
+            .children()
+            .filter_map(ElementRef::wrap)
+            .take(2)
+            .count()
+            == 1;
         if !only || matches!(parent.value().name(), "body" | "main" | "html") {
             break;
         }
