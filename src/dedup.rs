@@ -21,9 +21,8 @@ use crate::article::Article;
 use crate::feedsrc::link_identity;
 use crate::store;
 
-/// Where each article of the run was first found: source name, line, and
-/// its normalised permalink.
-type At = (String, usize, Option<String>);
+/// Where each article of the run was first found: source name and line.
+type At = (String, usize);
 
 #[derive(Default)]
 pub struct Seen {
@@ -89,19 +88,9 @@ impl Seen {
     }
 
     /// Records an article of source `name`; `Some(message)` when it is a
-    /// duplicate of one found earlier in the run. An article whose key an
-    /// earlier article of the same source has, but whose permalink differs
-    /// (two titles that reduce to one slug), is another article: it gets
-    /// a key of its own, the key and a hash of its link.
-    pub fn check(&mut self, name: &str, article: &mut Article) -> Option<String> {
+    /// duplicate of one found earlier in the run.
+    pub fn check(&mut self, name: &str, article: &Article) -> Option<String> {
         let link = article.permalink.as_deref().and_then(link_identity);
-        if let (Some(link), Some(at)) = (&link, self.keys.get(&article.key))
-            && at.0 == name
-            && at.2.as_ref().is_some_and(|first| first != link)
-        {
-            let hash = crate::store::digest(link.as_bytes());
-            article.key = format!("{}-{}", article.key, &hash[..12]);
-        }
         let earlier = self
             .keys
             .get(&article.key)
@@ -110,62 +99,16 @@ impl Seen {
                 let at = self.links.get(link.as_ref()?)?;
                 (at.0 != name).then_some((at, "same link"))
             });
-        if let Some(((first, line, _), why)) = earlier {
+        if let Some(((first, line), why)) = earlier {
             return Some(format!(
                 "duplicate of the article at {first}:{line} ({why}); skipped"
             ));
         }
-        let at = (name.to_string(), article.lines.0, link.clone());
+        let at = (name.to_string(), article.lines.0);
         self.keys.insert(article.key.clone(), at.clone());
         if let Some(link) = link {
             self.links.insert(link, at);
         }
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::article::Block;
-
-    fn article(key: &str, link: Option<&str>) -> Article {
-        Article {
-            slug: key.into(),
-            key: key.into(),
-            title: key.into(),
-            dek: None,
-            body: vec![Block::Paragraph("text".into())],
-            author: None,
-            permalink: link.map(str::to_string),
-            date: None,
-            updated: None,
-            categories: Vec::new(),
-            found_by: None,
-            lines: (1, 1),
-        }
-    }
-
-    // two titles that reduce to one slug, at two permalinks, are two articles
-    #[test]
-    fn one_slug_at_two_links_of_one_page_is_two_articles() {
-        let mut seen = Seen::default();
-        let mut first = article("alert", Some("https://example.org/0/"));
-        let mut second = article("alert", Some("https://example.org/1/"));
-        let mut again = article("alert", Some("https://example.org/0"));
-        let mut bare = article("alert", None);
-        assert_eq!(seen.check("page", &mut first), None);
-        assert_eq!(seen.check("page", &mut second), None);
-        assert_ne!(second.key, first.key);
-        assert!(seen.check("page", &mut again).is_some(), "the same link");
-        assert!(
-            seen.check("page", &mut bare).is_some(),
-            "no link: the same slug"
-        );
-        let mut elsewhere = article("alert", Some("https://example.org/2/"));
-        assert!(
-            seen.check("other", &mut elsewhere).is_some(),
-            "another source's article with the key is a duplicate"
-        );
     }
 }

@@ -176,12 +176,13 @@ pub fn read(
         for (line, note) in seen.adopt(&mut articles) {
             diagnostics.push(Diagnostic::note(line, note));
         }
+        // the page remembers its articles under the keys they are stored by
+        for page in &mut reading.pages[pages_before..] {
+            page.keys = articles.iter().map(|a| a.key.clone()).collect();
+        }
         reading.warnings += report(&name, &diagnostics, diag)?;
-        let mut keys = Vec::with_capacity(articles.len());
-        for mut article in articles {
-            let duplicate = seen.check(&name, &mut article);
-            keys.push(article.key.clone());
-            match duplicate {
+        for article in articles {
+            match seen.check(&name, &article) {
                 Some(message) => {
                     let duplicate = Diagnostic::warning(article.lines.0, message);
                     reading.warnings += report(&name, &[duplicate], diag)?;
@@ -191,10 +192,6 @@ pub fn read(
                     article,
                 }),
             }
-        }
-        // the page remembers its articles under the keys they are stored by
-        for page in &mut reading.pages[pages_before..] {
-            page.keys.clone_from(&keys);
         }
     }
     Ok(reading)
