@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+use url::Url;
 
 use crate::build::{self, Request, Summary};
 use crate::clock;
@@ -112,6 +113,9 @@ struct BuildArgs {
     /// More-link text of the HTML listings named here [default: "Read More"]
     #[arg(long, value_name = "TEXT")]
     label: Option<String>,
+    /// The address the one HTML page named here was saved from: its relative links resolve against it
+    #[arg(long, value_name = "URL", value_parser = parse_page_url)]
+    page_url: Option<Url>,
     /// Queue WebSub pings but do not send them (exit 0; `readmore publish` sends them)
     #[arg(long)]
     no_publish: bool,
@@ -145,6 +149,9 @@ struct ExplainArgs {
     /// More-link text of the HTML listings named here [default: "Read More"]
     #[arg(long, value_name = "TEXT")]
     label: Option<String>,
+    /// The address the one HTML page named here was saved from: its relative links resolve against it
+    #[arg(long, value_name = "URL", value_parser = parse_page_url)]
+    page_url: Option<Url>,
     #[command(flatten)]
     config: ConfigArgs,
 }
@@ -214,11 +221,12 @@ pub fn run(cli: Cli) -> Result<u8> {
                 config.state = state;
             }
             config.check().map_err(|e| UsageError(format!("{e:#}")))?;
+            one_page(args.page_url.as_ref(), &args.inputs)?;
             let request = Request {
                 inputs: args
                     .inputs
                     .into_iter()
-                    .map(|i| Input::from_arg(i, args.label.clone()))
+                    .map(|i| Input::from_arg(i, args.label.clone(), args.page_url.as_ref()))
                     .collect(),
                 encoding: encoding(args.lossy),
                 now: clock(args.now)?,
@@ -246,10 +254,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Explain(args) => {
             let config = load_config(&args.config)?;
+            one_page(args.page_url.as_ref(), &args.inputs)?;
             let inputs: Vec<Input> = args
                 .inputs
                 .into_iter()
-                .map(|i| Input::from_arg(i, args.label.clone()))
+                .map(|i| Input::from_arg(i, args.label.clone(), args.page_url.as_ref()))
                 .collect();
             crate::explain::explain(&config, &inputs, encoding(args.lossy), stdout, stderr)?;
         }
@@ -323,7 +332,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     inputs: args
                         .inputs
                         .into_iter()
-                        .map(|i| Input::from_arg(i, None))
+                        .map(|i| Input::from_arg(i, None, None))
                         .collect(),
                     encoding: Encoding::Strict,
                     now: clock(None)?,
@@ -497,6 +506,20 @@ fn load_config(args: &ConfigArgs) -> Result<Config> {
         None => return Ok(Config::default()),
     };
     Config::load(path).map_err(|e| UsageError(format!("{e:#}")).into())
+}
+
+/// `--page-url`'s value: an absolute http(s) URL.
+fn parse_page_url(value: &str) -> Result<Url, String> {
+    crate::source::page_url(value.trim()).map_err(|e| format!("{e:#}"))
+}
+
+/// `--page-url` names one page's address, so it goes with one input.
+fn one_page(page_url: Option<&Url>, inputs: &[String]) -> Result<()> {
+    if page_url.is_some() && inputs.len() != 1 {
+        let message = "--page-url is the address of one saved page: name exactly one input with it";
+        return Err(UsageError(message.into()).into());
+    }
+    Ok(())
 }
 
 /// `--now`'s value: an RFC 3339 timestamp; the error says so, with an example.

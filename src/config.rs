@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::render::Format;
-use crate::source::Input;
+use crate::source::{self, Input};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// The classifier's built-in sections, in the same shape as `[[section]]`.
@@ -98,6 +99,18 @@ pub struct Site {
     /// Namespace of item ids; `base_url` if unset. Set it once and keep it:
     /// changing it changes every id.
     pub id: Option<String>,
+    /// The IANA time zone of page dates written without one; UTC if unset.
+    pub timezone: Option<String>,
+}
+
+impl Site {
+    /// The zone of page dates written without one (checked by [`Config::check`]).
+    pub fn zone(&self) -> Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|name| source::zone(name).ok())
+            .unwrap_or(Tz::UTC)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -199,6 +212,7 @@ impl Default for Site {
             language: "en".into(),
             author: None,
             id: None,
+            timezone: None,
         }
     }
 }
@@ -298,6 +312,20 @@ impl Config {
         }
         if let Some(link) = &self.output.link {
             check_template(link)?;
+        }
+        if let Some(name) = &self.site.timezone {
+            source::zone(name).context("site.timezone")?;
+        }
+        for input in &self.sources {
+            if let Input::Table(table) = input {
+                let name = table.url.clone().or_else(|| {
+                    let path = table.path.as_ref()?;
+                    Some(path.display().to_string())
+                });
+                table
+                    .checked()
+                    .with_context(|| format!("source {}", name.unwrap_or_default()))?;
+            }
         }
         let formats = &self.output.formats;
         if formats.is_empty() || (1..formats.len()).any(|i| formats[..i].contains(&formats[i])) {

@@ -39,7 +39,7 @@ pub fn init(source: &str, label: Option<&str>, path: &Path, diag: &mut dyn Write
         .into());
     }
     let config = Config::default();
-    let input = Input::from_arg(source.to_string(), label.map(str::to_string));
+    let input = Input::from_arg(source.to_string(), label.map(str::to_string), None);
     let reading = read::read(&config, &[input], Encoding::Strict, None, diag)?;
     if let Some((name, why)) = reading.failed.first() {
         bail!("cannot read {name}: {why}");

@@ -29,6 +29,7 @@ pub mod init;
 pub mod lock;
 pub mod outputs;
 pub mod parse;
+pub mod permalink;
 pub mod preview;
 pub mod pubdate;
 pub mod publish;

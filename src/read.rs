@@ -12,6 +12,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
+use chrono_tz::Tz;
 use rusqlite::Connection;
 use url::Url;
 
@@ -82,6 +83,7 @@ pub fn read(
     for source in &sources {
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
+        let zone = source.zone.unwrap_or(config.site.zone());
         let pages_before = reading.pages.len();
         let (mut articles, mut diagnostics) = match &source.origin {
             Origin::Url(_) => match fetched.next().context("a fetch result per URL")? {
@@ -89,9 +91,10 @@ pub fn read(
                     let kind = source::kind_of(page.content_type.as_deref(), &page.body);
                     let how = How {
                         kind,
-                        page_url: Some(&page.url),
+                        page_url: Some(source.page_url.as_ref().unwrap_or(&page.url)),
                         content_type: page.content_type.as_deref(),
                         label,
+                        zone,
                     };
                     let feed = (kind == Kind::Feed)
                         .then(|| feedsrc::read_feed(&page.body, Some(&page.url)));
@@ -166,9 +169,10 @@ pub fn read(
                 let (reader, kind) = source.open()?;
                 let how = How {
                     kind,
-                    page_url: None,
+                    page_url: source.page_url.as_ref(),
                     content_type: None,
                     label,
+                    zone,
                 };
                 parse(&name, reader, &how, encoding)?
             }
@@ -267,12 +271,15 @@ fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<D
 /// How to read one source's bytes.
 struct How<'a> {
     kind: Kind,
-    /// Where the page was fetched from: relative links resolve against it.
+    /// Where the page was fetched from, or the address declared for it:
+    /// relative links resolve against it.
     page_url: Option<&'a Url>,
     /// The `Content-Type` it was served with, for its charset.
     content_type: Option<&'a str>,
     /// The more-link label of HTML listings.
     label: &'a str,
+    /// The zone of dates written without one.
+    zone: Tz,
 }
 
 /// Parses one source's bytes as what they are.
@@ -320,7 +327,12 @@ fn parse(
                     );
                 }
             };
-            Ok(scrape::parse_html(&html, how.page_url, how.label))
+            Ok(scrape::parse_html_in(
+                &html,
+                how.page_url,
+                how.label,
+                how.zone,
+            ))
         }
         Kind::Feed => {
             let mut bytes = Vec::new();

@@ -6,7 +6,8 @@
 //! more-link recognised by the named signals of [`morelink`]. From each
 //! excerpt come the title (the title heading's primary text, else what its
 //! link or image says, else the more-link's screen-reader text), the
-//! permalink (the heading's link, else the more-link's, made absolute), the
+//! permalink (the heading's link, else the more-link's, made absolute by
+//! [`crate::permalink`]), the
 //! published and modified dates (chosen by [`crate::pubdate`]), the author (an
 //! author box with a bio, `rel="author"`, a byline), a dek, and the body as
 //! paragraphs, subheadings and figures. Site chrome — navigation, sidebars,
@@ -28,6 +29,7 @@ use crate::article::{Article, Author, Block};
 use crate::categories;
 use crate::diag::Diagnostic;
 use crate::dom::{classes, select};
+use crate::permalink::{PageAddress, Resolved};
 use crate::pubdate::PageDates;
 use crate::text::{clean_line, slug_key};
 use morelink::Labels;
@@ -71,15 +73,27 @@ const SKIPPED: &[&str] = &[
 /// the input.
 pub const MAX_DEPTH: usize = 256;
 
-/// Reads one HTML page. `page_url` resolves relative links; `label` is the
-/// site's own more-link wording, recognised besides the built-in labels.
+/// Reads one HTML page fetched from (or declared to be at) `page_url`;
+/// `label` is the site's own more-link wording, recognised besides the
+/// built-in labels. Dates written without a zone are in UTC; a source with
+/// a time zone is read with [`parse_html_in`].
 pub fn parse_html(
     html: &str,
     page_url: Option<&Url>,
     label: &str,
 ) -> (Vec<Article>, Vec<Diagnostic>) {
+    parse_html_in(html, page_url, label, Tz::UTC)
+}
+
+/// [`parse_html`], with dates written without a zone in `zone`.
+pub fn parse_html_in(
+    html: &str,
+    page_url: Option<&Url>,
+    label: &str,
+    zone: Tz,
+) -> (Vec<Article>, Vec<Diagnostic>) {
     let doc = Html::parse_document(html);
-    let base = base_url(&doc, page_url);
+    let address = PageAddress::of(&doc, page_url);
     let labels = Labels::new(label);
     let (elements, too_deep) = shallow_elements(&doc);
     let mut diagnostics = Vec::new();
@@ -88,7 +102,7 @@ pub fn parse_html(
             format!("markup nested deeper than {MAX_DEPTH} elements; what lies deeper is not read");
         diagnostics.push(Diagnostic::warning(1, message));
     }
-    let items = match listing::items(&doc, &elements, base.as_ref(), &labels) {
+    let items = match listing::items(&doc, &elements, address.url(), &labels) {
         Ok(items) => items,
         Err(why) => {
             diagnostics.push(Diagnostic::warning(1, why));
@@ -96,7 +110,7 @@ pub fn parse_html(
         }
     };
     let page_author = page_author(&doc);
-    let page_dates = PageDates::of(&doc, Tz::UTC);
+    let page_dates = PageDates::of(&doc, zone);
     let single = items.len() == 1;
     let mut articles = Vec::new();
     let mut lines = Lines::new(html);
@@ -111,11 +125,11 @@ pub fn parse_html(
             lead: item.lead,
             more_link: item.more_link,
             labels: &labels,
-            base: base.as_ref(),
+            address: &address,
             page_dates: &page_dates,
             single,
         };
-        match excerpt.article(line, page_author.as_deref()) {
+        match excerpt.article(line, page_author.as_deref(), &mut diagnostics) {
             Some(mut article) => {
                 let signals: Vec<String> = item.signals.iter().map(|s| s.to_string()).collect();
                 article.found_by = Some(signals.join(", "));
@@ -138,23 +152,38 @@ struct Excerpt<'a> {
     lead: Vec<ElementRef<'a>>,
     more_link: Option<ElementRef<'a>>,
     labels: &'a Labels,
-    base: Option<&'a Url>,
+    address: &'a PageAddress,
     page_dates: &'a PageDates,
     /// The page's only excerpt: the page's own dates are its.
     single: bool,
 }
 
 impl<'a> Excerpt<'a> {
-    fn article(&self, line: usize, page_author: Option<&str>) -> Option<Article> {
+    fn article(
+        &self,
+        line: usize,
+        page_author: Option<&str>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Article> {
         let heading = self.heading;
         let title = self.title()?;
         let heading_link = heading
             .and_then(|h| select(&h, "a[href]").next())
             .filter(|a| !morelink::leads_nowhere(a.value().attr("href").unwrap_or("")));
-        let permalink = heading_link
+        let href = heading_link
             .or(self.more_link)
-            .and_then(|a| a.value().attr("href"))
-            .and_then(|href| self.absolute(href));
+            .and_then(|a| a.value().attr("href"));
+        let permalink = href.and_then(|href| match self.address.resolve(href) {
+            Resolved::Url(url) => Some(url),
+            Resolved::NotAPage => None,
+            Resolved::NoAddress => {
+                let message = format!(
+                    "the link {href:?} is relative and the page gives no address (<base>, canonical link, og:url): the item links to its article page; give the page's URL with --page-url or `page_url`"
+                );
+                diagnostics.push(Diagnostic::warning(line, message));
+                None
+            }
+        });
         let slug = permalink
             .as_deref()
             .and_then(slug_of)
@@ -269,14 +298,6 @@ impl<'a> Excerpt<'a> {
             .find(|t| !t.is_empty() && morelink::normalize(t) != shown)
     }
 
-    fn absolute(&self, href: &str) -> Option<String> {
-        let url = match self.base {
-            Some(base) => base.join(href).ok()?,
-            None => Url::parse(href).ok()?,
-        };
-        matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-    }
-
     /// An author box: a photo "Photo of NAME" (or a name) and a bio.
     fn author_box(&self) -> Option<Author> {
         let boxed = select(&self.container, "[class]").find(|e| {
@@ -388,18 +409,6 @@ fn figure(el: &ElementRef) -> Option<Block> {
     (caption.is_some() || credit.is_some()).then_some(Block::Figure { caption, credit })
 }
 
-/// The page's `<base href>` joined to its URL.
-fn base_url(doc: &Html, page_url: Option<&Url>) -> Option<Url> {
-    let base = select(&doc.root_element(), "base[href]")
-        .next()
-        .and_then(|b| b.value().attr("href"));
-    match (page_url, base) {
-        (Some(page), Some(href)) => page.join(href).ok(),
-        (None, Some(href)) => Url::parse(href).ok(),
-        (page, None) => page.cloned(),
-    }
-}
-
 /// The author an author archive is about: "Author: NAME" in its title.
 fn page_author(doc: &Html) -> Option<String> {
     let title = select(&doc.root_element(), ".page-title, .archive-title, h1").next()?;
@@ -413,18 +422,24 @@ fn page_author(doc: &Html) -> Option<String> {
     .filter(|n| !n.is_empty())
 }
 
-/// The last meaningful path segment of a permalink, as a slug.
+/// The last meaningful path segment of a permalink, as a slug: a
+/// directory's `index.html` (as mirrors save every post) names the
+/// directory, not the post.
 fn slug_of(permalink: &str) -> Option<String> {
     let url = Url::parse(permalink).ok()?;
-    let segment = url.path_segments()?.rev().find(|s| !s.is_empty())?;
-    let decoded = percent_encoding::percent_decode_str(segment)
-        .decode_utf8()
-        .ok()?;
-    let stem = decoded
-        .trim_end_matches(".html")
-        .trim_end_matches(".htm")
-        .to_lowercase();
-    (!stem.chars().all(|c| c.is_ascii_digit())).then_some(stem)
+    let stems = url.path_segments()?.rev().filter_map(|segment| {
+        let decoded = percent_encoding::percent_decode_str(segment)
+            .decode_utf8()
+            .ok()?;
+        let stem = decoded
+            .trim_end_matches(".html")
+            .trim_end_matches(".htm")
+            .to_lowercase();
+        (!stem.is_empty() && stem != "index").then_some(stem)
+    });
+    stems
+        .take(1)
+        .find(|stem| !stem.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The lines of the more-links, found by their hrefs in the source. The
@@ -599,6 +614,20 @@ mod tests {
             vec![Block::Paragraph("Beta text.".into())]
         );
         assert_eq!(articles[1].date, None);
+    }
+
+    // Mirrors save each post as DIR/index.html: the slug is DIR, so the
+    // posts of one page are not taken for duplicates of each other.
+    #[test]
+    fn index_html_permalinks_take_their_directory_as_slug() {
+        let html = r#"<div class="post"><h2><a href="../one-post/index.html">One</a></h2><p>A.</p><a href="../one-post/index.html">Read More</a></div>
+            <div class="post"><h2><a href="../two-post/index.html">Two</a></h2><p>B.</p><a href="../two-post/index.html">Read More</a></div>"#;
+        let keys: Vec<String> = parse(html, DEFAULT_LABEL)
+            .into_iter()
+            .map(|a| a.key)
+            .collect();
+        assert_eq!(keys, ["one-post", "two-post"]);
+        assert_eq!(slug_of("https://e.example/2024/05/").as_deref(), None);
     }
 
     #[test]

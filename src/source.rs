@@ -11,6 +11,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -34,6 +35,40 @@ pub struct InputTable {
     pub path: Option<PathBuf>,
     /// The more-link text of this site's HTML listings ("Continue reading").
     pub label: Option<String>,
+    /// The address a saved HTML page came from: its relative links resolve
+    /// against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// The IANA time zone of the dates this source writes without one;
+    /// `site.timezone` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+impl InputTable {
+    /// The table's `page_url` and `timezone`, checked.
+    pub fn checked(&self) -> Result<(Option<Url>, Option<Tz>)> {
+        let page_url = self.page_url.as_deref().map(page_url).transpose()?;
+        let zone = self.timezone.as_deref().map(zone).transpose()?;
+        Ok((page_url, zone))
+    }
+}
+
+/// A declared page address: an absolute http(s) URL.
+pub fn page_url(text: &str) -> Result<Url> {
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
+        _ => bail!("page_url {text:?} is not an absolute http(s) URL"),
+    }
+}
+
+/// An IANA time zone name ("Europe/Berlin", "UTC").
+pub fn zone(name: &str) -> Result<Tz> {
+    name.parse::<Tz>().map_err(|_| {
+        anyhow::anyhow!(
+            "timezone {name:?} is not an IANA time zone name (like \"Europe/Berlin\" or \"UTC\")"
+        )
+    })
 }
 
 /// One source to read.
@@ -42,6 +77,10 @@ pub struct Source {
     pub origin: Origin,
     /// More-link label for HTML; the default when unset.
     pub label: Option<String>,
+    /// The address declared for a saved page (`--page-url`, `page_url`).
+    pub page_url: Option<Url>,
+    /// The zone of dates written without one; the site's when unset.
+    pub zone: Option<Tz>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,21 +100,24 @@ pub enum Kind {
 }
 
 impl Input {
-    /// A command-line input, with the more-link label given there.
-    pub fn from_arg(arg: String, label: Option<String>) -> Input {
-        match label {
-            None => Input::Plain(arg),
-            Some(label) if is_url(&arg) => Input::Table(InputTable {
-                url: Some(arg),
-                path: None,
-                label: Some(label),
-            }),
-            Some(label) => Input::Table(InputTable {
-                url: None,
-                path: Some(arg.into()),
-                label: Some(label),
-            }),
+    /// A command-line input, with the more-link label and the page
+    /// address given there.
+    pub fn from_arg(arg: String, label: Option<String>, page_url: Option<&Url>) -> Input {
+        if label.is_none() && page_url.is_none() {
+            return Input::Plain(arg);
         }
+        let (url, path) = if is_url(&arg) {
+            (Some(arg), None)
+        } else {
+            (None, Some(arg.into()))
+        };
+        Input::Table(InputTable {
+            url,
+            path,
+            label,
+            page_url: page_url.map(Url::to_string),
+            timezone: None,
+        })
     }
 
     /// Makes relative paths relative to `root` (the config's directory).
@@ -220,43 +262,49 @@ fn is_url(s: &str) -> bool {
 pub fn resolve(inputs: &[Input]) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     for input in inputs {
-        let (target, label) = match input {
+        let (target, table) = match input {
             Input::Plain(s) => (s.clone(), None),
-            Input::Table(InputTable {
-                url: Some(url),
-                path: None,
-                label,
-            }) => (url.clone(), label.clone()),
-            Input::Table(InputTable {
-                url: None,
-                path: Some(path),
-                label,
-            }) => (path.to_string_lossy().into_owned(), label.clone()),
+            Input::Table(
+                t @ InputTable {
+                    url: Some(url),
+                    path: None,
+                    ..
+                },
+            ) => (url.clone(), Some(t)),
+            Input::Table(
+                t @ InputTable {
+                    url: None,
+                    path: Some(path),
+                    ..
+                },
+            ) => (path.to_string_lossy().into_owned(), Some(t)),
             Input::Table(_) => bail!("a [[sources]] entry needs exactly one of `url` and `path`"),
+        };
+        let (page_url, zone) = match table {
+            Some(t) => t.checked().with_context(|| format!("source {target}"))?,
+            None => (None, None),
+        };
+        let source = |origin| Source {
+            origin,
+            label: table.and_then(|t| t.label.clone()),
+            page_url: page_url.clone(),
+            zone,
         };
         if is_url(&target) {
             let url = Url::parse(&target).with_context(|| format!("{target}: not a valid URL"))?;
-            sources.push(Source {
-                origin: Origin::Url(url),
-                label,
-            });
+            sources.push(source(Origin::Url(url)));
         } else if target == "-" {
-            sources.push(Source {
-                origin: Origin::Stdin,
-                label,
-            });
+            sources.push(source(Origin::Stdin));
         } else {
             let path = PathBuf::from(&target);
             if path.is_dir() {
-                sources.extend(dir_files(&path)?.into_iter().map(|f| Source {
-                    origin: Origin::File(f),
-                    label: label.clone(),
-                }));
+                sources.extend(
+                    dir_files(&path)?
+                        .into_iter()
+                        .map(|f| source(Origin::File(f))),
+                );
             } else if path.is_file() {
-                sources.push(Source {
-                    origin: Origin::File(path),
-                    label,
-                });
+                sources.push(source(Origin::File(path)));
             } else if target.contains("://") {
                 bail!("{target}: only http and https URLs can be fetched");
             } else {
@@ -358,7 +406,39 @@ mod tests {
             url: None,
             path: None,
             label: None,
+            page_url: None,
+            timezone: None,
         });
         assert!(resolve(&[table]).is_err());
+    }
+
+    // A source's page_url and timezone reach the source, checked.
+    #[test]
+    fn page_url_and_timezone_of_a_source() {
+        let table = |page_url: &str, timezone: &str| {
+            Input::Table(InputTable {
+                url: Some("https://example.org/blog/".into()),
+                path: None,
+                label: None,
+                page_url: Some(page_url.into()),
+                timezone: Some(timezone.into()),
+            })
+        };
+        let sources = resolve(&[table("https://example.net/saved/", "Europe/Berlin")]).unwrap();
+        assert_eq!(
+            sources[0].page_url.as_ref().map(Url::as_str),
+            Some("https://example.net/saved/")
+        );
+        assert_eq!(sources[0].zone, Some(chrono_tz::Europe::Berlin));
+        let bad_zone = resolve(&[table("https://example.net/", "Europe/Berln")]).unwrap_err();
+        assert!(
+            format!("{bad_zone:#}").contains("IANA time zone"),
+            "{bad_zone:#}"
+        );
+        let bad_url = resolve(&[table("/saved/", "UTC")]).unwrap_err();
+        assert!(
+            format!("{bad_url:#}").contains("absolute http(s) URL"),
+            "{bad_url:#}"
+        );
     }
 }

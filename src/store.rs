@@ -468,8 +468,9 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 let date = match a.date {
                     Some(date) => clock::clamp_secs(date.timestamp().min(now)),
                     None => {
-                        stamp -= 1;
-                        stamp + 1
+                        let date = free_stamp(tx, stamp)?;
+                        stamp = date - 1;
+                        date
                     }
                 };
                 tx.prepare_cached(
@@ -480,14 +481,15 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 merged.new += 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
+                let date = free_stamp(tx, stamp)?;
+                stamp = date - 1;
                 tx.prepare_cached(
                     "UPDATE articles SET slug = ?2, section = ?3, title = ?4, content = ?5, hash = ?6,
                      updated = ?7, last_seen = ?8 WHERE key = ?1",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, stamp, now])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now])?;
                 merged.changed += 1;
                 merged.moved += usize::from(old_section != item.section);
-                stamp -= 1;
             }
             Some((_, old_section)) => {
                 tx.prepare_cached(
@@ -501,6 +503,18 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
         }
     }
     Ok(merged)
+}
+
+/// `stamp`, or the nearest earlier second no stored article is published
+/// or updated at — rows inserted earlier in the same run included, so a
+/// clock-dated article never shares a second with a page-dated one.
+fn free_stamp(tx: &Transaction, mut stamp: i64) -> Result<i64> {
+    let mut taken =
+        tx.prepare_cached("SELECT 1 FROM articles WHERE updated = ?1 OR first_seen = ?1 LIMIT 1")?;
+    while stamp > clock::EARLIEST && taken.exists([stamp])? {
+        stamp -= 1;
+    }
+    Ok(stamp)
 }
 
 /// The id a new article keeps for good: its permalink, unless another
@@ -965,6 +979,20 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.is::<Busy>(), "{err:#}");
+    }
+
+    /// Guards distinct dates: a clock-dated article never takes the second
+    /// of a page-dated one stored earlier in the same run.
+    #[test]
+    fn clock_dates_skip_seconds_taken_earlier_in_the_run() {
+        let (_dir, mut store) = fresh();
+        let mut dated = article("a", "one");
+        dated.date = chrono::DateTime::from_timestamp(1000, 0);
+        let undated = article("b", "two");
+        let tx = store.transaction().unwrap();
+        merge_x(&tx, &[&dated, &undated], 1000);
+        assert_eq!(dates(&tx, "a"), (1000, 1000));
+        assert_eq!(dates(&tx, "b"), (999, 999));
     }
 
     /// Guards content identity: the page header's author is context, not

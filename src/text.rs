@@ -84,11 +84,13 @@ fn is_xml_char(c: char) -> bool {
 
 /// Zero-width and format characters that carry no text (the BOM among
 /// them), and the bidi embeddings, overrides and isolates, with which a
-/// title could display reversed (`U+202E`) or spoof its neighbours.
+/// title could display reversed (`U+202E`) or spoof its neighbours. The
+/// joiners (`U+200C`, `U+200D`) are text: they hold emoji sequences such
+/// as 👩‍🚀 together and shape Persian and Indic script, so they stay.
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}'..='\u{200D}'
+        '\u{200B}'
             | '\u{2060}'
             | '\u{FEFF}'
             | '\u{00AD}'
@@ -214,6 +216,24 @@ mod tests {
         }
         assert_eq!(slug_key("F1: a — b"), "f1-a-b");
         assert_eq!(slug_key("../../etc/passwd"), "etcpasswd");
+    }
+
+    /// Guards joiners: an emoji sequence is not split in two.
+    #[test]
+    fn clean_line_keeps_joiners_and_variation_selectors() {
+        let astronaut = "\u{1F469}\u{200D}\u{1F680}";
+        assert_eq!(
+            clean_line(&format!("{astronaut} went up")),
+            format!("{astronaut} went up")
+        );
+        assert_eq!(
+            clean_line("\u{2764}\u{FE0F} x\u{200B}y"),
+            "\u{2764}\u{FE0F} xy"
+        );
+        assert_eq!(
+            clean_line("\u{645}\u{200C}\u{647}"),
+            "\u{645}\u{200C}\u{647}"
+        );
     }
 
     #[test]

@@ -200,3 +200,31 @@ fn xml_illegal_characters_never_reach_a_feed() {
         read(&dir.path().join(format!("feeds/all.{ext}")));
     }
 }
+
+/// Guards RSS descriptions: readers take them as HTML, so the plain-text
+/// summary is escaped and no markup from the input becomes live there.
+#[test]
+fn rss_descriptions_hold_no_live_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = "bold-move\n\nBold move\n\n\n\
+        A dek with <b>bold</b> & <img src=x onerror=alert(1)>\n\n\
+        Body text.\n\nBold move Read More »\n";
+    std::fs::write(dir.path().join("evil.txt"), input).unwrap();
+    let out = common::readmore(
+        dir.path(),
+        &["build", "evil.txt", "--now", common::NOW],
+        None,
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let rss = std::fs::read_to_string(dir.path().join("feeds/all.rss")).unwrap();
+    let start = rss.find("<description><![CDATA[A dek").expect(&rss);
+    let description = &rss[start..start + rss[start..].find("</description>").unwrap()];
+    assert!(
+        !description.contains("<b>") && !description.contains("<img"),
+        "{description}"
+    );
+    assert!(
+        description.contains("&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img"),
+        "{description}"
+    );
+}

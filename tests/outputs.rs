@@ -260,3 +260,31 @@ fn a_write_failure_midway_switches_no_file() {
         "every file switched"
     );
 }
+
+/// Guards checking the output directory first: `--out` naming a regular
+/// file fails clearly before the store is created or changed.
+#[test]
+fn an_output_path_that_is_a_file_fails_before_the_store_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("afile"), "not a directory").unwrap();
+    let sample = sample();
+    let out = readmore(
+        dir.path(),
+        &[
+            "build",
+            sample.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--out",
+            "afile",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join(".readmore").exists(), "no store created");
+}

@@ -11,6 +11,7 @@ use rss::{Category, Channel, Guid, Item};
 
 use super::{Format, generator};
 use crate::feed::{Entry, Feed};
+use crate::text::escape_html;
 
 pub fn render(feed: &Feed) -> Result<Vec<u8>> {
     let channel = Channel {
@@ -46,7 +47,9 @@ fn item(entry: &Entry) -> Item {
     Item {
         title: Some(entry.title.clone()),
         link: Some(entry.link.clone()),
-        description: entry.summary.clone(),
+        // RSS readers take description as HTML: the plain-text summary is
+        // escaped, so no markup from the input becomes live.
+        description: entry.summary.as_deref().map(escape_html),
         guid: Some(Guid {
             value: entry.id.clone(),
             permalink: entry.id_is_link,
