@@ -156,11 +156,16 @@ pub fn read_feed(
             let (fixed, done) = xmlfix::repair(bytes).ok_or_else(|| refused.clone())?;
             repaired = fixed;
             let feed = parser().parse(&repaired[..]).map_err(|_| refused.clone())?;
-            let message = format!("{refused}; read after repairs: {}", done.join(", "));
             diagnostics.push(match done[..] {
                 // well-formed, only beyond feed-rs: nothing the publisher did wrong
-                [xmlfix::EMPTY_ELEMENTS] => Diagnostic::note(1, message),
-                _ => Diagnostic::warning(1, message),
+                [xmlfix::EMPTY_ELEMENTS] => Diagnostic::note(
+                    1,
+                    format!("empty elements dropped, the feed parser refuses them ({e})"),
+                ),
+                _ => Diagnostic::warning(
+                    1,
+                    format!("{refused}; read after repairs: {}", done.join(", ")),
+                ),
             });
             (feed, &repaired[..])
         }

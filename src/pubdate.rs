@@ -17,7 +17,7 @@
 //!    `url`, `@id` or `mainEntityOfPage` is the permalink, or, on a
 //!    one-item page, `article:published_time`;
 //! 5. date text in the excerpt's meta line or byline (an element whose
-//!    class or id says date, time, meta, byline, posted, submitted…, of at
+//!    class or id says date, time, meta, byline, posted, submitted, created…, of at
 //!    most 200 characters);
 //! 6. a `/2018/06/18/` date in the permalink's path.
 //!
@@ -69,6 +69,7 @@ const META_HINTS: &[&str] = &[
     "posted",
     "publish",
     "submitted",
+    "created",
     "datum",
     "fecha",
     "data",
@@ -377,6 +378,9 @@ mod tests {
         assert_eq!(published(html), "2007-11-23T12:00");
         let html = r#"<article><div class="submitted">Submitted by Jo on Tue, 04/30/2019 - 18:57</div></article>"#;
         assert_eq!(published(html), "2019-04-30T18:57");
+        // Drupal's `created` field, with the ordinal in a <sup>.
+        let html = r#"<article><div class="created">7<sup>th</sup> March, 2016</div></article>"#;
+        assert_eq!(published(html), "2016-03-07T12:00");
     }
 
     #[test]

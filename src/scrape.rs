@@ -1,9 +1,9 @@
 //! HTML listing pages → [`Article`] values, the same ones the text parser
 //! makes, plus what only the HTML has: the permalink and often the date.
 //!
-//! Which parts of the page are excerpts is [`listing`]'s business (chrome by
+//! Which parts of the page are excerpts is `listing`'s business (chrome by
 //! structure, the repeated sibling structure, posts shown whole), with each
-//! more-link recognised by the named signals of [`morelink`]. From each
+//! more-link recognised by the named signals of `morelink`. From each
 //! excerpt come the title (the title heading's primary text, else what its
 //! link or image says, else the more-link's screen-reader text), the
 //! permalink (the heading's link, else the more-link's, made absolute by
@@ -476,7 +476,7 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Not article text: chrome (see [`listing`]) or a part of the excerpt
+/// Not article text: chrome (see `listing`) or a part of the excerpt
 /// that is about it rather than of it (meta lines, share buttons).
 fn is_chrome(el: &ElementRef) -> bool {
     listing::is_chrome_element(el)

@@ -131,7 +131,7 @@ const MIGRATIONS: &[&str] = &[
 ",
 ];
 
-/// The version of [`projection`]. Bump it whenever what the projection
+/// The version of `projection`. Bump it whenever what the projection
 /// holds changes: stored hashes of another version are recomputed from the
 /// stored content (see [`rehash`]), so no article counts as changed, gets
 /// a new `updated` or a ping, because readmore's notion of its content did.
@@ -407,7 +407,7 @@ fn projection(article: &Article) -> String {
     serde_json::to_string(&seen).expect("plain data serialises")
 }
 
-/// An article's content hash: the digest of its [`projection`].
+/// An article's content hash: the digest of its `projection`.
 pub fn content_hash(article: &Article) -> String {
     digest(projection(article).as_bytes())
 }

@@ -37,8 +37,9 @@ use crate::store::{self, Ping};
 pub const CONCURRENCY: usize = 8;
 /// The shortest wait before a retry, whatever `Retry-After` or
 /// `websub.backoff` say: a hub answering `Retry-After: 0` must not get a
-/// tight loop of requests.
-pub const MIN_RETRY: Duration = Duration::from_secs(1);
+/// tight loop of requests. Next tries are kept in whole seconds (rounded
+/// up), so one ping is tried at most once per second.
+pub const MIN_RETRY: Duration = Duration::from_millis(200);
 
 /// What a flush did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
