@@ -49,9 +49,9 @@ fn listing(articles: &[(String, String, i32)]) -> String {
     let mut html = String::from("<html><body>");
     for (i, (title, body, year)) in articles.iter().enumerate() {
         html.push_str(&format!(
-            "<article><h2><a href=\"https://example.org/{i}/\">{}</a></h2>\
+            "<article><h2><a href=\"https://example.org/post-{i}/\">{}</a></h2>\
              <time datetime=\"{year:04}-06-15T12:00:00Z\">then</time><p>{}</p>\
-             <a href=\"https://example.org/{i}/\">Read More »</a></article>",
+             <a href=\"https://example.org/post-{i}/\">Read More »</a></article>",
             escape(title),
             escape(body)
         ));
