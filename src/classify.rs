@@ -216,7 +216,8 @@ impl Classifier {
             }
         });
         let threshold = self.threshold(article);
-        let section = if scores[best] >= threshold {
+        // No evidence at all is never a match, even with `min_score = 0`.
+        let section = if scores[best] > 0.0 && scores[best] >= threshold {
             best
         } else {
             self.fallback
@@ -628,6 +629,19 @@ mod tests {
         let long = article("A quiet day", &format!("{filler} A comet was seen."), None);
         assert_eq!(c.classify(&long).threshold, 6.0);
         assert_eq!(section_of(&c, &long), "other");
+    }
+
+    // With `min_score = 0`, an article with no evidence for any section
+    // goes to the fallback, not to the first section.
+    #[test]
+    fn min_score_zero_sends_unmatched_articles_to_the_fallback() {
+        let mut config = Config::default();
+        config.classify.min_score = 0.0;
+        let c = Classifier::new(&config);
+        let a = article("Zzyzx qwerty", "Xyzzy plugh frobnicate.", None);
+        assert_eq!(section_of(&c, &a), "other");
+        let space = article("Comet tails explained", "", None);
+        assert_eq!(section_of(&c, &space), "space");
     }
 
     // Chinese and Japanese terms match inside unspaced text.
