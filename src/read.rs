@@ -10,7 +10,7 @@
 //! is reported and skipped, so the other sources still count; a local file that cannot be read, or invalid
 //! UTF-8 without `--lossy`, fails the run.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
@@ -117,6 +117,7 @@ pub fn read(
                         content_type: page.content_type.as_deref(),
                         label,
                         zone,
+                        max_bytes: config.fetch.max_bytes,
                     };
                     let feed = (kind == Kind::Feed)
                         .then(|| feedsrc::read_feed(&page.body, Some(&page.url)));
@@ -195,6 +196,7 @@ pub fn read(
                     content_type: None,
                     label,
                     zone,
+                    max_bytes: config.fetch.max_bytes,
                 };
                 let parsed = parse(&name, reader, &how, encoding)?;
                 if let Some((key, print)) = file {
@@ -311,12 +313,15 @@ struct How<'a> {
     label: &'a str,
     /// The zone of dates written without one.
     zone: Tz,
+    /// The most bytes a page or feed read whole may have
+    /// (`fetch.max_bytes`, for files and stdin as for URLs).
+    max_bytes: u64,
 }
 
 /// Parses one source's bytes as what they are.
 fn parse(
     name: &str,
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     how: &How,
     encoding: Encoding,
 ) -> Result<(Vec<Article>, Vec<Diagnostic>)> {
@@ -333,10 +338,7 @@ fn parse(
             Ok((articles, parser.take_diagnostics()))
         }
         Kind::Html => {
-            let mut bytes = Vec::new();
-            reader
-                .read_to_end(&mut bytes)
-                .with_context(|| format!("cannot read {name}"))?;
+            let bytes = read_whole(name, reader, how.max_bytes)?;
             let declared =
                 source::html_charset(how.content_type, &bytes).filter(|e| *e != encoding_rs::UTF_8);
             let html = match (declared, String::from_utf8(bytes), encoding) {
@@ -366,13 +368,26 @@ fn parse(
             ))
         }
         Kind::Feed => {
-            let mut bytes = Vec::new();
-            reader
-                .read_to_end(&mut bytes)
-                .with_context(|| format!("cannot read {name}"))?;
+            let bytes = read_whole(name, reader, how.max_bytes)?;
             feedsrc::read_feed(&bytes, how.page_url).map_err(|why| anyhow!("{name}:1: {why}"))
         }
     }
+}
+
+/// Reads a page or feed whole, refusing one over `max_bytes` (memory stays
+/// bounded for files and stdin as for URLs).
+fn read_whole(name: &str, reader: impl Read, max_bytes: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > max_bytes {
+        bail!(
+            "{name}: over the {max_bytes} byte limit (fetch.max_bytes); raise it in the config to read this source"
+        );
+    }
+    Ok(bytes)
 }
 
 /// Prints diagnostics; returns how many were warnings.

@@ -651,3 +651,34 @@ fn a_symlinked_directory_in_the_output_is_not_written_through() {
     assert_eq!(listed(&elsewhere), before, "written through the symlink");
     assert_eq!(fs::read(dir.path().join("feeds/all.atom")).unwrap(), feed);
 }
+
+// A local or stdin page over `fetch.max_bytes` is refused like a URL's,
+// naming the file and the limit, before it is held in memory; no feed is
+// written.
+#[test]
+fn a_local_or_stdin_page_over_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[fetch]\nmax_bytes = 1000\n",
+    )
+    .unwrap();
+    let page = listing(&[("big", &"Long title ".repeat(200), "2026-02-01T10:00:00Z")]);
+    assert!(page.len() > 1000);
+    fs::write(dir.path().join("big.html"), &page).unwrap();
+    let out = build(dir.path(), &["big.html"], NOW);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("big.html: over the 1000 byte limit (fetch.max_bytes)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("feeds/all.atom").exists());
+    let out = readmore(
+        dir.path(),
+        &["build", "--now", NOW, "--state", "state.db", "-"],
+        Some(page.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1000 byte limit"), "{}", stderr(&out));
+}
