@@ -422,24 +422,40 @@ fn page_author(doc: &Html) -> Option<String> {
     .filter(|n| !n.is_empty())
 }
 
-/// The last meaningful path segment of a permalink, as a slug: a
+/// A permalink as a slug: its last meaningful path segment, where a
 /// directory's `index.html` (as mirrors save every post) names the
-/// directory, not the post.
+/// directory, not the post. Where that segment is a number or there is
+/// none (`/2026/02/15/`, `/blog/123`, `/?p=123`), the whole path and the
+/// query make the slug (`2026-02-15`, `blog-123`, `p-123`), so distinct
+/// permalinks keep distinct keys instead of falling back to titles that
+/// may differ only in characters the key strips. `None` for a bare host.
 fn slug_of(permalink: &str) -> Option<String> {
     let url = Url::parse(permalink).ok()?;
-    let stems = url.path_segments()?.rev().filter_map(|segment| {
-        let decoded = percent_encoding::percent_decode_str(segment)
-            .decode_utf8()
-            .ok()?;
-        let stem = decoded
-            .trim_end_matches(".html")
-            .trim_end_matches(".htm")
-            .to_lowercase();
-        (!stem.is_empty() && stem != "index").then_some(stem)
-    });
-    stems
-        .take(1)
-        .find(|stem| !stem.chars().all(|c| c.is_ascii_digit()))
+    let stems: Vec<String> = url
+        .path_segments()?
+        .filter_map(|segment| {
+            let decoded = percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .ok()?;
+            let stem = decoded
+                .trim_end_matches(".html")
+                .trim_end_matches(".htm")
+                .to_lowercase();
+            (!stem.is_empty() && stem != "index").then_some(stem)
+        })
+        .collect();
+    match stems.last() {
+        Some(last) if !last.chars().all(|c| c.is_ascii_digit()) => Some(last.clone()),
+        _ => {
+            let query = url.query_pairs().flat_map(|(k, v)| [k, v]);
+            let parts: Vec<String> = stems
+                .into_iter()
+                .chain(query.map(|p| p.to_lowercase()))
+                .collect();
+            let slug = parts.join("-");
+            (!slug_key(&slug).is_empty()).then_some(slug)
+        }
+    }
 }
 
 /// The lines of the more-links, found by their hrefs in the source. The
@@ -627,7 +643,30 @@ mod tests {
             .map(|a| a.key)
             .collect();
         assert_eq!(keys, ["one-post", "two-post"]);
-        assert_eq!(slug_of("https://e.example/2024/05/").as_deref(), None);
+    }
+
+    // A numeric or missing last segment takes the whole path and query, so
+    // two posts at `/1/` and `/2/` are two articles whatever their titles.
+    #[test]
+    fn numeric_permalinks_take_their_whole_path_as_slug() {
+        assert_eq!(
+            slug_of("https://e.example/2024/05/").as_deref(),
+            Some("2024-05")
+        );
+        assert_eq!(
+            slug_of("https://e.example/blog/123").as_deref(),
+            Some("blog-123")
+        );
+        assert_eq!(
+            slug_of("https://e.example/?p=123").as_deref(),
+            Some("p-123")
+        );
+        assert_eq!(slug_of("https://e.example/0/").as_deref(), Some("0"));
+        assert_eq!(
+            slug_of("https://e.example/a-post/?p=1").as_deref(),
+            Some("a-post")
+        );
+        assert_eq!(slug_of("https://e.example/"), None);
     }
 
     #[test]

@@ -682,3 +682,19 @@ fn a_local_or_stdin_page_over_the_limit_is_refused() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("1000 byte limit"), "{}", stderr(&out));
 }
+
+// Numeric permalinks keep excerpts apart: titles that differ only in
+// punctuation the key strips must not merge two posts into one.
+#[test]
+fn numeric_permalinks_with_near_identical_titles_stay_two_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = listing(&[
+        ("1", "Same title!", "2026-02-15T10:00:00Z"),
+        ("2", "Same title?", "2026-02-16T10:00:00Z"),
+    ]);
+    fs::write(dir.path().join("page.html"), html).unwrap();
+    ok(&build(dir.path(), &["page.html"], T1));
+    let atom = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    let feed = feed_rs::parser::parse(&atom[..]).unwrap();
+    assert_eq!(feed.entries.len(), 2);
+}
