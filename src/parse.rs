@@ -91,6 +91,9 @@ pub struct Parser<R> {
     blanks: usize,
     page_author: Option<String>,
     excerpt: Vec<Line>,
+    /// An oversized excerpt was dropped: lines up to the next boundary are
+    /// its tail, not a new article.
+    skipping: bool,
     diagnostics: Vec<Diagnostic>,
     finished: bool,
 }
@@ -106,6 +109,7 @@ impl<R: BufRead> Parser<R> {
             blanks: 0,
             page_author: None,
             excerpt: Vec::new(),
+            skipping: false,
             diagnostics: Vec::new(),
             finished: false,
         }
@@ -159,6 +163,10 @@ impl<R: BufRead> Parser<R> {
             text,
             blanks_before: std::mem::take(&mut self.blanks),
         };
+        if self.skipping {
+            self.skipping = boundary_title(&line.text).is_none();
+            return None;
+        }
         if let Some(name) = header_author(&line.text).filter(|_| self.excerpt.is_empty()) {
             self.page_author = Some(name.to_string());
             return None;
@@ -182,10 +190,11 @@ impl<R: BufRead> Parser<R> {
         if self.excerpt.len() > MAX_EXCERPT_LINES {
             let first = self.excerpt[0].no;
             self.excerpt.clear();
+            self.skipping = true;
             self.diagnostics.push(Diagnostic::warning(
                 first,
                 format!(
-                    "no 'Read More »' boundary within {MAX_EXCERPT_LINES} lines; excerpt skipped"
+                    "no 'Read More »' boundary within {MAX_EXCERPT_LINES} lines; excerpt skipped up to the next boundary"
                 ),
             ));
         }
@@ -430,9 +439,14 @@ fn split_dek(mut rest: Vec<Line>) -> (Option<String>, Vec<Line>) {
 }
 
 /// Takes the closing "Photo of NAME" + bio block, if the excerpt ends with one.
+/// A "Photo of X" line followed by a credit is a figure's caption, not an author.
 fn split_author(mut rest: Vec<Line>) -> (Option<Author>, Vec<Line>) {
     let n = rest.len();
-    if n >= 2 && photo_of(&rest[n - 2].text).is_some() && photo_of(&rest[n - 1].text).is_none() {
+    if n >= 2
+        && photo_of(&rest[n - 2].text).is_some()
+        && photo_of(&rest[n - 1].text).is_none()
+        && credit_of(&rest[n - 1].text).is_none()
+    {
         let bio = rest.pop().map(|l| l.text);
         let name = rest
             .pop()
@@ -455,7 +469,8 @@ fn photo_of(text: &str) -> Option<&str> {
     let capitalised = words
         .iter()
         .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()));
-    ((1..=5).contains(&words.len()) && capitalised && !name.ends_with('.')).then_some(name)
+    let plain = !name.ends_with('.') && !name.contains(':');
+    ((1..=5).contains(&words.len()) && capitalised && plain).then_some(name)
 }
 
 /// The credit of a `Credit: who` line.
@@ -517,7 +532,11 @@ fn body_blocks(lines: Vec<Line>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Block
         let line = &lines[i];
         let next = lines.get(i + 1).map(|l| token(&l.text));
         i += 1;
-        let figure = match (token(&line.text), next) {
+        let bare = bare_credit(&lines[i - 1..]);
+        if bare.is_some() {
+            i += 2;
+        }
+        let figure = bare.or_else(|| match (token(&line.text), next) {
             (Token::Text(caption), Some(Token::Credit(who))) => {
                 i += 1;
                 Some((Some(caption), who))
@@ -536,7 +555,7 @@ fn body_blocks(lines: Vec<Line>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Block
                 }
                 None
             }
-        };
+        });
         if let Some((mut caption, who)) = figure {
             while let Some(repeat) = lines
                 .get(i)
@@ -554,6 +573,27 @@ fn body_blocks(lines: Vec<Line>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Block
     }
     drop_footer(&mut blocks, diagnostics);
     blocks.into_iter().map(|(_, b)| b).collect()
+}
+
+/// A caption followed by a bare credit line ("Apple", without `Credit:`), as
+/// older pages give: the short line directly after the caption is its
+/// credit when the next line repeats it, alone or after the caption
+/// ("Apple", "<caption> Apple" or "<caption> Credit: Apple"). Without that
+/// repeat a short line after a paragraph stays a subheading.
+fn bare_credit(lines: &[Line]) -> Option<(Option<&str>, &str)> {
+    let [caption, who, repeat, ..] = lines else {
+        return None;
+    };
+    let (caption, who, repeat) = (&caption.text, &who.text, &repeat.text);
+    let plain = |t: &str| matches!(token(t), Token::Text(_)) && !is_newsletter_button(t);
+    let short =
+        who.chars().count() <= MAX_CREDIT_CHARS && who.split(' ').count() <= MAX_HEADING_WORDS;
+    let repeated = repeat == who
+        || repeat.strip_prefix(caption.as_str()).map(str::trim) == Some(who.as_str())
+        || caption_credit(repeat) == Some((caption.as_str(), who.as_str()))
+        || credit_of(repeat) == Some(who.as_str());
+    (plain(caption) && plain(who) && short && caption != who && repeated)
+        .then_some((Some(caption.as_str()), who.as_str()))
 }
 
 /// When `text` repeats the figure's credit (alone or after its caption),
@@ -665,6 +705,63 @@ mod tests {
         );
         assert_eq!(articles[0].body, vec![Block::Paragraph("Body.".into())]);
         assert_eq!(articles[1].author.as_ref().unwrap().name, "Page Owner");
+    }
+
+    #[test]
+    // A closing "Photo of X" caption with its "Credit:" line is a figure, not the author block.
+    fn closing_photo_caption_with_credit_stays_a_figure() {
+        let input = "Author name: Page Owner\n\nt\n\nT\n\nBody.\n\nPhoto of Mount Hood\n\nCredit: Jo Roe\n\nT Read More »\n";
+        let (articles, _) = parse(input);
+        assert_eq!(articles[0].author.as_ref().unwrap().name, "Page Owner");
+        assert_eq!(
+            articles[0].body,
+            vec![
+                Block::Paragraph("Body.".into()),
+                Block::Figure {
+                    caption: Some("Photo of Mount Hood".into()),
+                    credit: Some("Jo Roe".into())
+                }
+            ]
+        );
+    }
+
+    #[test]
+    // The tail of a dropped oversized excerpt is skipped up to its boundary, never made an article.
+    fn oversized_excerpt_tail_is_not_an_article() {
+        let mut input = String::from("big\n\nBig\n\n");
+        for i in 0..=MAX_EXCERPT_LINES + 5 {
+            input.push_str(&format!("Body line {i}.\n"));
+        }
+        input.push_str("Big Read More »\n\nnext\n\nNext\n\nText.\n\nNext Read More »\n");
+        let (articles, diags) = parse(&input);
+        let titles: Vec<_> = articles.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Next"]);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.line == 1 && d.message.contains("excerpt skipped")),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    // A bare credit line after a caption, confirmed by its repeat, is the figure's credit, not a heading.
+    fn bare_credit_after_a_caption_is_not_a_heading() {
+        let input = "s\n\nT\n\nBody.\n\nThe new phone.\n\nApple\n\nThe new phone. Apple\n\nMore text.\n\nResults\n\nEnd.\n\nT Read More »\n";
+        let (articles, _) = parse(input);
+        assert_eq!(
+            articles[0].body,
+            vec![
+                Block::Paragraph("Body.".into()),
+                Block::Figure {
+                    caption: Some("The new phone.".into()),
+                    credit: Some("Apple".into())
+                },
+                Block::Paragraph("More text.".into()),
+                Block::Heading("Results".into()),
+                Block::Paragraph("End.".into()),
+            ]
+        );
     }
 
     #[test]
