@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use rusqlite::Connection;
 
 use crate::article::Article;
 use crate::feedsrc::link_identity;
@@ -39,7 +38,7 @@ struct Stored {
 
 impl Seen {
     /// Remembers what the store holds, for [`Seen::adopt`].
-    pub fn with_store(conn: Option<&Connection>) -> Result<Self> {
+    pub fn with_store(conn: Option<&store::Db>) -> Result<Self> {
         let stored = match conn {
             Some(conn) => {
                 let ids = store::ids(conn)?;

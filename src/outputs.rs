@@ -33,7 +33,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::article::Article;
@@ -43,7 +42,7 @@ use crate::config::Config;
 use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
 use crate::redact;
 use crate::render::{Format, opml, page};
-use crate::store::{self, Member, Output, Store};
+use crate::store::{self, Db, Member, Output, Store};
 use crate::websub;
 use crate::write::Sink;
 
@@ -118,7 +117,7 @@ struct Rendered {
 /// with the newest `retention.items` articles published within
 /// `retention.days`.
 pub fn plan<'a>(
-    conn: &Connection,
+    conn: &Db,
     classifier: &'a Classifier,
     config: &Config,
     now: i64,
@@ -319,7 +318,7 @@ fn record(
 
 /// Computes signatures and renders, loading each feed's articles once.
 struct Renderer<'a> {
-    conn: &'a Connection,
+    conn: &'a Db,
     config: &'a Config,
     classifier: &'a Classifier,
     plans: &'a [Plan<'a>],
@@ -331,7 +330,7 @@ struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     fn new(
-        conn: &'a Connection,
+        conn: &'a Db,
         config: &'a Config,
         classifier: &'a Classifier,
         plans: &'a [Plan<'a>],

@@ -14,7 +14,6 @@ use std::io::{BufRead, Read, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use url::Url;
 
 use crate::article::Article;
@@ -66,7 +65,7 @@ pub fn read(
     config: &Config,
     inputs: &[Input],
     encoding: Encoding,
-    store: Option<&Connection>,
+    store: Option<&store::Db>,
     diag: &mut dyn Write,
 ) -> Result<Reading> {
     let inputs = if inputs.is_empty() {
@@ -238,7 +237,7 @@ pub fn read(
 fn fetch_urls(
     config: &Config,
     sources: &[Source],
-    store: Option<&Connection>,
+    store: Option<&store::Db>,
 ) -> Result<Vec<Fetched>> {
     let mut requests = Vec::new();
     for source in sources {
@@ -269,7 +268,7 @@ enum Discovered {
 
 /// Fetches the feed a page advertises (conditionally, under its own URL)
 /// and reads it.
-fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<Discovered> {
+fn discover(config: &Config, store: Option<&store::Db>, feed: &Url) -> Result<Discovered> {
     let name = redact::strip(feed.clone()).to_string();
     let (etag, last_modified) = match store {
         Some(conn) => store::validators(conn, &name)?,
