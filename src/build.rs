@@ -223,7 +223,14 @@ fn run(
         &mut summary,
     )?;
     let mut sink = sink::open(config, request.lock_timeout)?;
-    let done = outputs::update(store, config, &classifier, plans, request.now, sink.as_mut())?;
+    let done = outputs::update(
+        store,
+        config,
+        &classifier,
+        plans,
+        request.now,
+        sink.as_mut(),
+    )?;
     summary.written = done.written;
     summary.unchanged = done.unchanged;
     summary.removed = done.removed;

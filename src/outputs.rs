@@ -43,9 +43,9 @@ use crate::config::Config;
 use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
 use crate::redact;
 use crate::render::{Format, opml, page};
+use crate::sink::Sink;
 use crate::store::{self, Member, Output, Store};
 use crate::websub;
-use crate::sink::Sink;
 
 /// Where article pages go, inside the output directory.
 pub const PAGES_DIR: &str = "articles";
