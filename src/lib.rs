@@ -4,10 +4,11 @@
 //! [`scrape`] HTML pages and [`feedsrc`] RSS, Atom and JSON feeds into
 //! [`article::Article`]s, [`classify`] sorts them into sections,
 //! [`store`] merges them into the history kept across runs, [`outputs`]
-//! decides which files that history calls for: [`feed`] builds one
-//! [`feed::Feed`] per section, [`site`] names the article pages and models
-//! the index page and the OPML list, [`render`] turns each into bytes, and
-//! [`mod@write`] puts the files in place atomically. [`build`] runs the
+//! decides which files that history calls for and which must be written or
+//! removed: [`feed`] builds one [`feed::Feed`] per section, [`site`] names
+//! the article pages and models the index page and the OPML list,
+//! [`render`] turns each into bytes, and a [`sink`] puts them in place
+//! ([`mod@write`] atomically in a local directory). [`build`] runs the
 //! pipeline; [`cli`] is the command line.
 
 pub mod article;
@@ -44,6 +45,7 @@ pub mod render;
 pub mod sanitize;
 pub mod scrape;
 pub mod serve;
+pub mod sink;
 pub mod site;
 pub mod source;
 pub mod status;

@@ -44,10 +44,10 @@ use crate::feed::{ALL, Entry, Feed};
 use crate::format::Format;
 use crate::redact;
 use crate::render::{self, opml, page};
+use crate::sink::Sink;
 use crate::site::{self, Listing, Site, page_path};
 use crate::store::{self, Member, Output, Store};
 use crate::websub;
-use crate::write::Sink;
 
 /// One feed of the run: its name, its section ("all" has none), its members.
 pub struct Plan<'a> {
@@ -83,6 +83,18 @@ impl Kind {
             Kind::Index => "index",
             Kind::Opml => "opml",
             Kind::Page => "page",
+        }
+    }
+
+    /// Where outputs of this kind come in the switch: article pages before
+    /// the feeds that link to them, the index and OPML list (which link to
+    /// feeds and pages) last.
+    fn rank(self) -> u8 {
+        match self {
+            Kind::Page => 0,
+            Kind::Feed => 1,
+            Kind::Opml => 2,
+            Kind::Index => 3,
         }
     }
 }
@@ -162,17 +174,16 @@ pub fn update(
     let plans = with_empty_feeds(plans, classifier, &records, config);
     let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now);
     let desired = renderer.desired()?;
-    let stale: Vec<(&String, &Wanted)> = desired
+    let mut stale: Vec<(&String, &Wanted)> = desired
         .iter()
         .filter(|(path, wanted)| {
-            records.get(*path).is_none_or(|r| {
-                r.signature != wanted.signature
-                    || sink
-                        .stat(path)
-                        .is_none_or(|s| (s.size, s.mtime_ns) != (r.size, r.mtime_ns))
-            })
+            records
+                .get(*path)
+                .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
         })
         .collect();
+    // Switched in this order: what a file links to is in place before it.
+    stale.sort_by_key(|(_, wanted)| wanted.kind.rank());
     let orphans: Vec<&String> = records
         .keys()
         .filter(|p| !desired.contains_key(*p))
@@ -180,9 +191,10 @@ pub fn update(
     let mut rendered = Vec::with_capacity(stale.len());
     for (path, wanted) in stale {
         let (bytes, topic) = renderer.render(path, wanted)?;
-        let staged = !sink.holds(path, &bytes);
+        let recorded = records.get(path);
+        let staged = !sink.holds(path, &bytes, recorded);
         if staged {
-            sink.stage(path, &bytes)?;
+            sink.stage(path, &bytes, recorded)?;
         }
         rendered.push(Rendered {
             path: path.clone(),
