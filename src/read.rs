@@ -435,7 +435,7 @@ mod tests {
         };
         let again = read(&config, &inputs, Encoding::Strict, Some(&known), &mut diag).unwrap();
         assert!(again.found.is_empty() && again.pages.is_empty());
-        assert_eq!(again.unchanged, [page.url.clone()]);
+        assert_eq!(again.unchanged, std::slice::from_ref(&page.url));
         let without = read(&config, &inputs, Encoding::Strict, None, &mut diag).unwrap();
         assert_eq!(
             without.found.len(),
