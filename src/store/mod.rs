@@ -52,6 +52,7 @@ use sha2::{Digest, Sha256};
 
 use crate::article::Article;
 use crate::clock;
+use crate::fetch::Validators;
 
 mod db;
 #[cfg(feature = "postgres")]
@@ -853,15 +854,19 @@ pub fn ids(db: &Db) -> Result<Vec<(String, Option<String>)>> {
         .collect()
 }
 
-/// The validators of the last page parsed from `url`: `ETag`, `Last-Modified`.
-pub fn validators(db: &Db, url: &str) -> Result<(Option<String>, Option<String>)> {
-    match db.query_opt(
-        "SELECT etag, last_modified FROM sources WHERE url = $1",
-        args![url],
-    )? {
-        Some(mut r) => Ok((r.opt_text(0)?, r.opt_text(1)?)),
-        None => Ok((None, None)),
-    }
+/// The validators of the last page parsed from each source, by its URL
+/// (a file's `file://` key): `ETag` (a file's fingerprint), `Last-Modified`.
+pub fn validators(db: &Db) -> Result<HashMap<String, Validators>> {
+    db.query("SELECT url, etag, last_modified FROM sources", &[])?
+        .into_iter()
+        .map(|mut r| {
+            let validators = Validators {
+                etag: r.opt_text(1)?,
+                last_modified: r.opt_text(2)?,
+            };
+            Ok((r.text(0)?, validators))
+        })
+        .collect()
 }
 
 /// Records the page parsed from `url`: its validators and its articles.
