@@ -35,10 +35,10 @@ use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
 use crate::read::{self, Reading};
 use crate::redact;
+use crate::sink;
 use crate::source::Input;
 use crate::store::{self, Incoming, Merged, Run, Store};
 use crate::websub;
-use crate::write::Directory;
 
 /// What a build is asked to do beyond the config.
 #[derive(Debug, Clone)]
@@ -92,7 +92,7 @@ pub struct Summary {
 /// what it did. The output directory is checked before the store is
 /// touched, and locked for the outputs step.
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
-    Directory::check(&config.output.dir)?;
+    sink::check(config)?;
     let mut store = Store::open(&config.state, request.lock_timeout)?;
     if store.created() {
         warn_if_feeds_exist(config, &store, diag)?;
@@ -222,8 +222,15 @@ fn run(
         request.now.timestamp(),
         &mut summary,
     )?;
-    let mut sink = Directory::open(&config.output.dir, request.lock_timeout)?;
-    let done = outputs::update(store, config, &classifier, plans, request.now, &mut sink)?;
+    let mut sink = sink::open(config, request.lock_timeout)?;
+    let done = outputs::update(
+        store,
+        config,
+        &classifier,
+        plans,
+        request.now,
+        sink.as_mut(),
+    )?;
     summary.written = done.written;
     summary.unchanged = done.unchanged;
     summary.removed = done.removed;

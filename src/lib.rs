@@ -5,8 +5,9 @@
 //! [`article::Article`]s, [`classify`] sorts them into sections,
 //! [`store`] merges them into the history kept across runs, [`feed`] builds
 //! one [`feed::Feed`] per section from that history, [`render`] turns each
-//! feed into every format, and [`mod@write`] puts the files in place
-//! atomically. [`build`] runs the pipeline; [`cli`] is the command line.
+//! feed into every format, [`outputs`] decides which files must be
+//! written or removed, and a [`sink`] puts them in place: [`mod@write`]
+//! atomically in a local directory. [`build`] runs the pipeline; [`cli`] is the command line.
 
 pub mod article;
 pub mod build;
@@ -40,6 +41,7 @@ pub mod render;
 pub mod sanitize;
 pub mod scrape;
 pub mod serve;
+pub mod sink;
 pub mod source;
 pub mod status;
 pub mod store;

@@ -43,9 +43,9 @@ use crate::config::Config;
 use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
 use crate::redact;
 use crate::render::{Format, opml, page};
+use crate::sink::Sink;
 use crate::store::{self, Member, Output, Store};
 use crate::websub;
-use crate::write::Sink;
 
 /// Where article pages go, inside the output directory.
 pub const PAGES_DIR: &str = "articles";
@@ -84,6 +84,18 @@ impl Kind {
             Kind::Index => "index",
             Kind::Opml => "opml",
             Kind::Page => "page",
+        }
+    }
+
+    /// Where outputs of this kind come in the switch: article pages before
+    /// the feeds that link to them, the index and OPML list (which link to
+    /// feeds and pages) last.
+    fn rank(self) -> u8 {
+        match self {
+            Kind::Page => 0,
+            Kind::Feed => 1,
+            Kind::Opml => 2,
+            Kind::Index => 3,
         }
     }
 }
@@ -168,17 +180,16 @@ pub fn update(
     let plans = with_empty_feeds(plans, classifier, &records, config);
     let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now);
     let desired = renderer.desired()?;
-    let stale: Vec<(&String, &Wanted)> = desired
+    let mut stale: Vec<(&String, &Wanted)> = desired
         .iter()
         .filter(|(path, wanted)| {
-            records.get(*path).is_none_or(|r| {
-                r.signature != wanted.signature
-                    || sink
-                        .stat(path)
-                        .is_none_or(|s| (s.size, s.mtime_ns) != (r.size, r.mtime_ns))
-            })
+            records
+                .get(*path)
+                .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
         })
         .collect();
+    // Switched in this order: what a file links to is in place before it.
+    stale.sort_by_key(|(_, wanted)| wanted.kind.rank());
     let orphans: Vec<&String> = records
         .keys()
         .filter(|p| !desired.contains_key(*p))
@@ -186,9 +197,10 @@ pub fn update(
     let mut rendered = Vec::with_capacity(stale.len());
     for (path, wanted) in stale {
         let (bytes, topic) = renderer.render(path, wanted)?;
-        let staged = !sink.holds(path, &bytes);
+        let recorded = records.get(path);
+        let staged = !sink.holds(path, &bytes, recorded);
         if staged {
-            sink.stage(path, &bytes)?;
+            sink.stage(path, &bytes, recorded)?;
         }
         rendered.push(Rendered {
             path: path.clone(),
