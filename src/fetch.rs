@@ -31,6 +31,13 @@ use crate::redact;
 pub struct Request {
     pub url: Url,
     /// Validators of the last page parsed from this URL.
+    pub validators: Validators,
+}
+
+/// What a conditional GET sends back: the `ETag` and `Last-Modified` a
+/// page was served with (for a file, its fingerprint as the `etag`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
 }
@@ -52,8 +59,7 @@ pub struct Page {
     /// Where the page ended up after redirects, without user info (a
     /// redirect may add some); relative links resolve here.
     pub url: Url,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+    pub validators: Validators,
 }
 
 /// Fetches every request; results in request order.
@@ -153,10 +159,10 @@ fn try_fetch(
     deadline: &Deadline,
 ) -> Result<Fetched, String> {
     let mut builder = client.get(request.url.clone()).timeout(deadline.left()?);
-    if let Some(etag) = &request.etag {
+    if let Some(etag) = &request.validators.etag {
         builder = builder.header(IF_NONE_MATCH, etag);
     }
-    if let Some(modified) = &request.last_modified {
+    if let Some(modified) = &request.validators.last_modified {
         builder = builder.header(IF_MODIFIED_SINCE, modified);
     }
     let response = builder.send().map_err(|e| match deadline.left() {
@@ -189,8 +195,11 @@ fn try_fetch(
     {
         return Err(too_big());
     }
-    let (content_type, etag, last_modified) =
-        (header(CONTENT_TYPE), header(ETAG), header(LAST_MODIFIED));
+    let content_type = header(CONTENT_TYPE);
+    let validators = Validators {
+        etag: header(ETAG),
+        last_modified: header(LAST_MODIFIED),
+    };
     let url = redact::strip(response.url().clone());
     let mut body = Vec::new();
     let mut reader = response.take(config.max_bytes + 1);
@@ -215,7 +224,6 @@ fn try_fetch(
         body,
         content_type,
         url,
-        etag,
-        last_modified,
+        validators,
     }))
 }
