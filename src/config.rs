@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::render::Format;
+use crate::format::Format;
 use crate::source::{self, Input};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
