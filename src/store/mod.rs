@@ -148,7 +148,7 @@ impl fmt::Display for Lock<'_> {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Lock::Source(name) => write!(f, "source {}", crate::redact::url(name)),
-            Lock::Publish(key) => write!(f, "publishing {key}"),
+            Lock::Publish(key) => write!(f, "publishing {}", crate::redact::url(key)),
         }
     }
 }

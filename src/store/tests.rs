@@ -483,6 +483,27 @@ fn runs_and_section_counts_read_back() {
     }
 }
 
+/// Guards `status` on either backend: a store opened read-only reads what
+/// a build wrote and refuses to write.
+#[test]
+fn a_read_only_store_reads_and_never_writes() {
+    for place in places() {
+        let err = Store::open_read_only(&place.location).err().unwrap();
+        assert!(format!("{err:#}").contains("no store"), "{err:#}");
+        {
+            let mut store = place.open();
+            let tx = store.transaction().unwrap();
+            merge_x(&tx, &[&article("a", "one")], 1000);
+            tx.commit().unwrap();
+        }
+        let store = Store::open_read_only(&place.location).unwrap();
+        assert_eq!(store.section_counts().unwrap(), [("x".to_string(), 1)]);
+        let write = store.conn().execute("DELETE FROM articles", &[]);
+        assert!(write.is_err(), "{}: wrote read-only", place.location);
+        assert_eq!(store.section_counts().unwrap().len(), 1);
+    }
+}
+
 /// Guards credentials: a PostgreSQL URL's password appears in no message,
 /// whether the server cannot be reached or this build cannot use one.
 #[test]
