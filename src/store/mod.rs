@@ -37,6 +37,8 @@
 //!   unchanged fingerprint marks as seen again.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
+//! - `schedule`: for `readmore worker`, when each source is next due and
+//!   which worker claimed it last (see `schedule`).
 //!
 //! Merge rules (what dates an article gets) live here too, in [`merge`];
 //! which articles go in which feed is decided by the caller.
@@ -57,11 +59,13 @@ use crate::fetch::Validators;
 mod db;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod schedule;
 mod schema;
 mod sqlite;
 
 use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
+pub use schedule::{Scheduled, add_sources, claim_due, next_due, scheduled};
 pub use schema::SCHEMA_VERSION;
 
 /// The version of `projection`. Bump it whenever what the projection

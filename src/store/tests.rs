@@ -483,6 +483,34 @@ fn runs_and_section_counts_read_back() {
     }
 }
 
+/// Guards the worker's schedule: a source is claimed once per turn, due
+/// again `every` seconds later, and only the sources asked for are taken.
+#[test]
+fn due_sources_are_claimed_once_per_turn() {
+    for place in places() {
+        let store = place.open();
+        let db = store.conn();
+        let both = ["a".to_string(), "b".to_string()];
+        add_sources(db, &both, 100).unwrap();
+        add_sources(db, &both[..1], 999).unwrap();
+        let claim = db.begin_claim().unwrap();
+        let got = claim_due(&claim, &both[1..], "w1", 100, 60).unwrap();
+        claim.commit().unwrap();
+        assert_eq!(got, ["b"], "{}", place.location);
+        let claim = db.begin_claim().unwrap();
+        assert_eq!(claim_due(&claim, &both, "w2", 120, 60).unwrap(), ["a"]);
+        assert!(claim_due(&claim, &both, "w2", 159, 60).unwrap().is_empty());
+        assert_eq!(claim_due(&claim, &both, "w2", 160, 60).unwrap(), ["b"]);
+        claim.commit().unwrap();
+        assert_eq!(next_due(db, &both).unwrap(), Some(180));
+        let b = scheduled(db).unwrap().pop().unwrap();
+        assert_eq!(
+            (b.source.as_str(), b.worker.as_deref(), b.claimed),
+            ("b", Some("w2"), Some(160))
+        );
+    }
+}
+
 /// Guards `status` on either backend: a store opened read-only reads what
 /// a build wrote and refuses to write.
 #[test]
@@ -546,6 +574,32 @@ mod shared {
         claim_a.commit().unwrap();
         let claim_b = b.conn().begin_claim().unwrap();
         assert_eq!(claim_pings(&claim_b, Some(100)).unwrap(), mine[1..]);
+    }
+
+    /// Guards "no source fetched by two workers at once": sources one
+    /// worker is claiming are skipped by another.
+    #[test]
+    fn due_sources_claimed_by_one_worker_are_skipped_by_another() {
+        let Some((_place, a, b)) = two() else { return };
+        let sources = ["s1".to_string(), "s2".to_string()];
+        add_sources(a.conn(), &sources, 0).unwrap();
+        let claim_a = a.conn().begin_claim().unwrap();
+        assert_eq!(claim_due(&claim_a, &sources, "a", 10, 60).unwrap().len(), 2);
+        let claim_b = b.conn().begin_claim().unwrap();
+        assert!(
+            claim_due(&claim_b, &sources, "b", 10, 60)
+                .unwrap()
+                .is_empty()
+        );
+        drop(claim_b);
+        claim_a.commit().unwrap();
+        let claim_b = b.conn().begin_claim().unwrap();
+        assert!(
+            claim_due(&claim_b, &sources, "b", 10, 60)
+                .unwrap()
+                .is_empty(),
+            "not due again before `every`"
+        );
     }
 
     /// Guards the advisory locks: one holder per source at a time, other
