@@ -193,6 +193,9 @@ struct WorkerArgs {
     /// Seconds between two builds of one source
     #[arg(long, value_name = "SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
     every: u64,
+    /// Most sources one turn builds; more due wait for the next turn, this worker's or another's
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: u64,
     /// Build what is due once, then stop
     #[arg(long)]
     once: bool,
@@ -305,6 +308,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let schedule = crate::worker::Schedule {
                 every: args.every,
+                batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
                 once: args.once,
                 lock_timeout: Duration::from_secs(args.lock_timeout),
             };

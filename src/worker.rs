@@ -37,6 +37,8 @@ use crate::websub::unix_now;
 pub struct Schedule {
     /// Seconds between two builds of one source.
     pub every: u64,
+    /// Most sources one turn builds.
+    pub batch: usize,
     /// One turn, then stop.
     pub once: bool,
     /// How long a turn waits for a lock another process holds.
@@ -65,6 +67,7 @@ pub fn run(
         match turn(config, schedule, &me, diag) {
             Ok(Some(summary)) => writeln!(diag, "{}", report(&summary))?,
             Ok(None) => writeln!(diag, "readmore: worker: nothing due")?,
+
             Err(e) => writeln!(diag, "readmore: worker: turn failed: {e:#}")?,
         }
         if schedule.once || stop.load(Ordering::SeqCst) {
@@ -82,8 +85,9 @@ pub fn run(
     Ok(())
 }
 
-/// Claims the due sources and builds them; `None` when none is due.
-fn turn(
+/// One turn of the worker `me`: claims the due sources (up to a batch)
+/// and builds them; `None` when none is due.
+pub fn turn(
     config: &Config,
     schedule: &Schedule,
     me: &str,
@@ -96,8 +100,13 @@ fn turn(
         let now = unix_now();
         store::add_sources(store.conn(), &names, now)?;
         let claim = store.conn().begin_claim()?;
-        let every = i64::try_from(schedule.every).unwrap_or(i64::MAX);
-        let claimed = store::claim_due(&claim, &names, me, now, every)?;
+        let turn = store::Turn {
+            worker: me,
+            now,
+            every: i64::try_from(schedule.every).unwrap_or(i64::MAX),
+            batch: schedule.batch,
+        };
+        let claimed = store::claim_due(&claim, &names, turn)?;
         claim.commit()?;
         claimed
     };
@@ -120,8 +129,9 @@ fn turn(
     build::build(config, &request, diag).map(Some)
 }
 
-/// When the next source is due (at most `every` seconds from now; in a
-/// minute when the store cannot say).
+/// When the next source is due: in a second when some are still due
+/// (more than one batch), at most `every` seconds from now, in a minute
+/// when the store cannot say.
 fn next_wake(config: &Config, schedule: &Schedule) -> SystemTime {
     let names: Vec<String> = config.sources.iter().map(Input::name).collect();
     let now = unix_now();

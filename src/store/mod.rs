@@ -65,7 +65,7 @@ mod sqlite;
 
 use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
-pub use schedule::{Scheduled, add_sources, claim_due, next_due, scheduled};
+pub use schedule::{Scheduled, Turn, add_sources, claim_due, next_due, scheduled};
 pub use schema::SCHEMA_VERSION;
 
 /// The version of `projection`. Bump it whenever what the projection

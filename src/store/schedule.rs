@@ -32,16 +32,25 @@ pub fn add_sources(db: &Db, sources: &[String], now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Claims for `worker` the sources of `among` due at `now`, in the claim
-/// transaction `tx` (from [`Db::begin_claim`]), and makes each due again
-/// `every` seconds later. Sources another worker is claiming are skipped.
-pub fn claim_due(
-    tx: &Tx,
-    among: &[String],
-    worker: &str,
-    now: i64,
-    every: i64,
-) -> Result<Vec<String>> {
+/// What a worker claims in one turn.
+#[derive(Debug, Clone, Copy)]
+pub struct Turn<'a> {
+    /// `host:pid`.
+    pub worker: &'a str,
+    pub now: i64,
+    /// Seconds until a claimed source is due again.
+    pub every: i64,
+    /// Most sources claimed at once; the others stay due for the next
+    /// turn, this worker's or another's.
+    pub batch: usize,
+}
+
+/// Claims for `turn.worker` up to `turn.batch` of the sources of `among`
+/// due at `turn.now`, soonest due first, in the claim transaction `tx`
+/// (from [`Db::begin_claim`]), and makes each due again `turn.every`
+/// seconds later. Sources another worker is claiming are skipped.
+pub fn claim_due(tx: &Tx, among: &[String], turn: Turn) -> Result<Vec<String>> {
+    let (worker, now, every) = (turn.worker, turn.now, turn.every);
     let due = tx.query(
         &format!(
             "SELECT source FROM schedule WHERE next_due <= $1 ORDER BY next_due, source{}",
@@ -54,6 +63,9 @@ pub fn claim_due(
         let source = row.text(0)?;
         if !among.contains(&source) {
             continue;
+        }
+        if claimed.len() == turn.batch {
+            break;
         }
         tx.execute(
             "UPDATE schedule SET next_due = $2, worker = $3, claimed = $4 WHERE source = $1",
