@@ -33,12 +33,12 @@ use crate::config::Config;
 use crate::feed;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
-use crate::read::{self, Reading};
+use crate::read::{self, Known, Reading};
 use crate::redact;
+use crate::sink;
 use crate::source::Input;
 use crate::store::{self, Incoming, Merged, Run, Store};
 use crate::websub;
-use crate::write::Directory;
 
 /// What a build is asked to do beyond the config.
 #[derive(Debug, Clone)]
@@ -92,7 +92,7 @@ pub struct Summary {
 /// what it did. The output directory is checked before the store is
 /// touched, and locked for the outputs step.
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
-    Directory::check(&config.output.dir)?;
+    sink::check(config)?;
     let mut store = Store::open(&config.state, request.lock_timeout)?;
     if store.created() {
         warn_if_feeds_exist(config, &store, diag)?;
@@ -184,11 +184,15 @@ fn run(
     request: &Request,
     diag: &mut dyn Write,
 ) -> Result<Summary> {
+    let known = Known {
+        validators: store::validators(store.conn())?,
+        ids: store::ids(store.conn())?,
+    };
     let reading = read::read(
         config,
         &request.inputs,
         request.encoding,
-        Some(store.conn()),
+        Some(&known),
         diag,
     )?;
     let failed: Vec<String> = reading
@@ -222,8 +226,15 @@ fn run(
         request.now.timestamp(),
         &mut summary,
     )?;
-    let mut sink = Directory::open(&config.output.dir, request.lock_timeout)?;
-    let done = outputs::update(store, config, &classifier, plans, request.now, &mut sink)?;
+    let mut sink = sink::open(config, request.lock_timeout)?;
+    let done = outputs::update(
+        store,
+        config,
+        &classifier,
+        plans,
+        request.now,
+        sink.as_mut(),
+    )?;
     summary.written = done.written;
     summary.unchanged = done.unchanged;
     summary.removed = done.removed;
@@ -271,7 +282,11 @@ fn record_history<'a>(
     summary.pruned = store::prune(&tx, cutoff, &shown)?.len();
     summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
     for page in &reading.pages {
-        let (etag, modified) = (page.etag.as_deref(), page.last_modified.as_deref());
+        let validators = &page.validators;
+        let (etag, modified) = (
+            validators.etag.as_deref(),
+            validators.last_modified.as_deref(),
+        );
         store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
     }
     // A page that answered 304 still shows the articles it showed: they

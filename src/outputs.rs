@@ -40,15 +40,14 @@ use crate::article::Article;
 use crate::classify::{Classifier, Section};
 use crate::clock;
 use crate::config::Config;
-use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
+use crate::feed::{ALL, Entry, Feed};
+use crate::format::Format;
 use crate::redact;
-use crate::render::{Format, opml, page};
+use crate::render::{self, opml, page};
+use crate::sink::Sink;
+use crate::site::{self, Listing, Site, page_path};
 use crate::store::{self, Member, Output, Store};
 use crate::websub;
-use crate::write::Sink;
-
-/// Where article pages go, inside the output directory.
-pub const PAGES_DIR: &str = "articles";
 
 /// One feed of the run: its name, its section ("all" has none), its members.
 pub struct Plan<'a> {
@@ -84,6 +83,18 @@ impl Kind {
             Kind::Index => "index",
             Kind::Opml => "opml",
             Kind::Page => "page",
+        }
+    }
+
+    /// Where outputs of this kind come in the switch: article pages before
+    /// the feeds that link to them, the index and OPML list (which link to
+    /// feeds and pages) last.
+    fn rank(self) -> u8 {
+        match self {
+            Kind::Page => 0,
+            Kind::Feed => 1,
+            Kind::Opml => 2,
+            Kind::Index => 3,
         }
     }
 }
@@ -147,11 +158,6 @@ pub fn plan<'a>(
     Ok(plans)
 }
 
-/// The path of an article's page, relative to the output directory.
-pub fn page_path(key: &str) -> String {
-    format!("{PAGES_DIR}/{}.html", feed::page_stem(key))
-}
-
 /// Brings the sink in line with the store: computes the desired output
 /// set, renders and stages what is missing or stale, switches it in,
 /// removes orphans, records the result and queues the WebSub pings.
@@ -168,17 +174,16 @@ pub fn update(
     let plans = with_empty_feeds(plans, classifier, &records, config);
     let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now);
     let desired = renderer.desired()?;
-    let stale: Vec<(&String, &Wanted)> = desired
+    let mut stale: Vec<(&String, &Wanted)> = desired
         .iter()
         .filter(|(path, wanted)| {
-            records.get(*path).is_none_or(|r| {
-                r.signature != wanted.signature
-                    || sink
-                        .stat(path)
-                        .is_none_or(|s| (s.size, s.mtime_ns) != (r.size, r.mtime_ns))
-            })
+            records
+                .get(*path)
+                .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
         })
         .collect();
+    // Switched in this order: what a file links to is in place before it.
+    stale.sort_by_key(|(_, wanted)| wanted.kind.rank());
     let orphans: Vec<&String> = records
         .keys()
         .filter(|p| !desired.contains_key(*p))
@@ -186,9 +191,10 @@ pub fn update(
     let mut rendered = Vec::with_capacity(stale.len());
     for (path, wanted) in stale {
         let (bytes, topic) = renderer.render(path, wanted)?;
-        let staged = !sink.holds(path, &bytes);
+        let recorded = records.get(path);
+        let staged = !sink.holds(path, &bytes, recorded);
         if staged {
-            sink.stage(path, &bytes)?;
+            sink.stage(path, &bytes, recorded)?;
         }
         rendered.push(Rendered {
             path: path.clone(),
@@ -449,7 +455,7 @@ impl<'a> Renderer<'a> {
             What::Feed { plan, format } => {
                 let plans = self.plans;
                 let feed = self.feed(&plans[*plan])?;
-                let bytes = format.render(&feed).with_context(context)?;
+                let bytes = render::feed(*format, &feed).with_context(context)?;
                 (bytes, Some(feed.self_url(format.ext())))
             }
             What::Index => (page::index(&self.site(), &self.index_articles()?), None),
@@ -488,7 +494,7 @@ impl<'a> Renderer<'a> {
                 (None, None)
             };
             listed.push(page::Listed {
-                href: feed::newest_href(
+                href: site::index_href(
                     self.config,
                     &member.key,
                     &member.section,
@@ -529,15 +535,10 @@ impl<'a> Renderer<'a> {
     }
 
     fn listing(&self, plan: &Plan) -> Listing {
-        let newest = plan.members.first().map(|m| Newest {
-            title: m.title.clone(),
-            href: feed::newest_href(self.config, &m.key, &m.section, m.guid.as_deref()),
-            date: clock::date(m.published),
-        });
         Listing {
             name: plan.name.to_string(),
             title: title(plan),
-            newest,
+            newest: plan.members.first().map(|m| clock::date(m.published)),
         }
     }
 

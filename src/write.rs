@@ -1,4 +1,4 @@
-//! Where output files go: a [`Sink`], and the one that is a directory.
+//! The output directory: the [`Sink`] that is a local directory.
 //!
 //! A run hands the sink every file it must (re)write, then switches them all
 //! in one pass. The [`Directory`] sink stages each file as a temporary file
@@ -24,35 +24,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use tempfile::TempPath;
 
+use crate::sink::{Sink, Stat};
+use crate::store::Output;
+
 /// Prefix of the temporary files; a run killed mid-write can leave one.
 const TEMP_PREFIX: &str = ".readmore-";
-
-/// What the sink knows of a file it holds: enough to tell that it is still
-/// the file recorded when it was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stat {
-    pub size: u64,
-    pub mtime_ns: i64,
-}
-
-/// Somewhere outputs are published. Paths are relative to the sink's root,
-/// `/`-separated.
-pub trait Sink {
-    /// What records of this sink's files are keyed by: for a directory,
-    /// its canonical path.
-    fn key(&self) -> &str;
-    /// The file at `path`, if there is one.
-    fn stat(&self, path: &str) -> Option<Stat>;
-    /// Whether the file at `path` holds exactly `bytes`.
-    fn holds(&self, path: &str, bytes: &[u8]) -> bool;
-    /// Prepares `bytes` to replace `path` at the next [`Sink::switch`];
-    /// nothing visible changes yet.
-    fn stage(&mut self, path: &str, bytes: &[u8]) -> Result<()>;
-    /// Puts every staged file in place, in one pass.
-    fn switch(&mut self) -> Result<()>;
-    /// Removes the file at `path`; a missing file is not an error.
-    fn remove(&mut self, path: &str) -> Result<()>;
-}
 
 /// An output directory, locked while this value lives.
 pub struct Directory {
@@ -107,21 +83,18 @@ impl Sink for Directory {
         &self.key
     }
 
-    fn stat(&self, path: &str) -> Option<Stat> {
-        let meta = fs::symlink_metadata(self.path(path)).ok()?;
-        meta.is_file().then(|| Stat {
-            size: meta.len(),
-            mtime_ns: mtime_ns(&meta),
-        })
+    fn intact(&self, path: &str, recorded: &Output) -> bool {
+        self.stat(path)
+            .is_some_and(|s| (s.size, s.mtime_ns) == (recorded.size, recorded.mtime_ns))
     }
 
-    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
+    fn holds(&self, path: &str, bytes: &[u8], _recorded: Option<&Output>) -> bool {
         let path = self.path(path);
         fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
             && fs::read(&path).is_ok_and(|old| old == bytes)
     }
 
-    fn stage(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+    fn stage(&mut self, path: &str, bytes: &[u8], _recorded: Option<&Output>) -> Result<()> {
         let target = self.path(path);
         let context = || format!("cannot write {}", target.display());
         if target.is_dir() {
@@ -168,6 +141,14 @@ impl Sink for Directory {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
         }
+    }
+
+    fn stat(&self, path: &str) -> Option<Stat> {
+        let meta = fs::symlink_metadata(self.path(path)).ok()?;
+        meta.is_file().then(|| Stat {
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta),
+        })
     }
 }
 
@@ -245,15 +226,15 @@ mod tests {
     fn staged_files_appear_only_at_the_switch() {
         let dir = tempfile::tempdir().unwrap();
         let mut sink = Directory::open(dir.path(), Duration::ZERO).unwrap();
-        sink.stage("a.atom", b"one").unwrap();
-        sink.stage("articles/p.html", b"page").unwrap();
+        sink.stage("a.atom", b"one", None).unwrap();
+        sink.stage("articles/p.html", b"page", None).unwrap();
         assert!(
             sink.stat("a.atom").is_none(),
             "not visible before the switch"
         );
         sink.switch().unwrap();
         assert_eq!(fs::read(dir.path().join("a.atom")).unwrap(), b"one");
-        assert!(sink.holds("articles/p.html", b"page"));
+        assert!(sink.holds("articles/p.html", b"page", None));
         assert_eq!(
             names(dir.path()),
             BTreeSet::from(["a.atom".into(), "articles".into()]),
@@ -269,8 +250,8 @@ mod tests {
         fs::create_dir(dir.path().join("b.atom")).unwrap();
         {
             let mut sink = Directory::open(dir.path(), Duration::ZERO).unwrap();
-            sink.stage("a.atom", b"new").unwrap();
-            let err = sink.stage("b.atom", b"new").unwrap_err();
+            sink.stage("a.atom", b"new", None).unwrap();
+            let err = sink.stage("b.atom", b"new", None).unwrap_err();
             assert!(format!("{err:#}").contains("is a directory"), "{err:#}");
         }
         assert_eq!(fs::read(dir.path().join("a.atom")).unwrap(), b"old");

@@ -16,8 +16,9 @@ use common::{NOW, feed_files, readmore, sample, stderr};
 use readmore::classify::Classifier;
 use readmore::config::Config;
 use readmore::outputs;
-use readmore::store::Store;
-use readmore::write::{Directory, Sink, Stat};
+use readmore::sink::{Sink, Stat};
+use readmore::store::{Output, Store};
+use readmore::write::Directory;
 
 const BASE: &str = "https://feeds.example.org/rm/";
 const LATER: &str = "2026-02-21T12:00:00Z";
@@ -188,34 +189,40 @@ fn outputs_removed_from_the_config_are_removed_from_the_directory() {
     );
 }
 
-/// A sink that fails on its `n`th staged file, like a disk filling up.
+/// A sink that fails on its `n`th staged file, like a disk filling up,
+/// and remembers the order files were staged in.
 struct FailingSink {
     inner: Directory,
     left: usize,
+    staged: Vec<String>,
 }
 
 impl Sink for FailingSink {
     fn key(&self) -> &str {
         self.inner.key()
     }
-    fn stat(&self, path: &str) -> Option<Stat> {
-        self.inner.stat(path)
+    fn intact(&self, path: &str, recorded: &Output) -> bool {
+        self.inner.intact(path, recorded)
     }
-    fn holds(&self, path: &str, bytes: &[u8]) -> bool {
-        self.inner.holds(path, bytes)
+    fn holds(&self, path: &str, bytes: &[u8], recorded: Option<&Output>) -> bool {
+        self.inner.holds(path, bytes, recorded)
     }
-    fn stage(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+    fn stage(&mut self, path: &str, bytes: &[u8], recorded: Option<&Output>) -> Result<()> {
         if self.left == 0 {
             bail!("cannot write {path}: No space left on device (injected)");
         }
         self.left -= 1;
-        self.inner.stage(path, bytes)
+        self.staged.push(path.to_string());
+        self.inner.stage(path, bytes, recorded)
     }
     fn switch(&mut self) -> Result<()> {
         self.inner.switch()
     }
     fn remove(&mut self, path: &str) -> Result<()> {
         self.inner.remove(path)
+    }
+    fn stat(&self, path: &str) -> Option<Stat> {
+        self.inner.stat(path)
     }
 }
 
@@ -241,6 +248,7 @@ fn a_write_failure_midway_switches_no_file() {
         let mut sink = FailingSink {
             inner: Directory::open(&config.output.dir, Duration::from_secs(60)).unwrap(),
             left: fail_at,
+            staged: Vec::new(),
         };
         let plans = outputs::plan(store.conn(), &classifier, &config, 0).unwrap();
         let err =
@@ -258,6 +266,41 @@ fn a_write_failure_midway_switches_no_file() {
             .values()
             .all(|(bytes, _)| String::from_utf8_lossy(bytes).contains("Renamed")),
         "every file switched"
+    );
+}
+
+/// Guards the switch order: article pages go in before the feeds that
+/// link to them, the OPML list and the index last, so that a reader never
+/// follows a link to an output not yet in place.
+#[test]
+fn pages_are_switched_in_before_feeds_and_the_index_last() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    let mut config = Config::load(&dir.path().join("readmore.toml")).unwrap();
+    config.check().unwrap();
+    let classifier = Classifier::new(&config);
+    build(dir.path(), &["--now", NOW]);
+    fs::remove_dir_all(&config.output.dir).unwrap();
+    let mut store = Store::open(&config.state, Duration::from_secs(60)).unwrap();
+    let mut sink = FailingSink {
+        inner: Directory::open(&config.output.dir, Duration::from_secs(60)).unwrap(),
+        left: usize::MAX,
+        staged: Vec::new(),
+    };
+    let plans = outputs::plan(store.conn(), &classifier, &config, 0).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+    outputs::update(&mut store, &config, &classifier, plans, now, &mut sink).unwrap();
+    let rank = |path: &String| match path.as_str() {
+        p if p.starts_with("articles/") => 0,
+        "index.opml" => 2,
+        "index.html" => 3,
+        _ => 1,
+    };
+    let ranks: Vec<u8> = sink.staged.iter().map(rank).collect();
+    assert!(ranks.is_sorted(), "{:?}", sink.staged);
+    assert_eq!(
+        (ranks.first(), ranks.last(), ranks.len()),
+        (Some(&0), Some(&3), 35)
     );
 }
 
