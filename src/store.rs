@@ -19,7 +19,8 @@
 //!   its publisher's id (see `feedsrc`), so it keeps its row when its
 //!   link changes.
 //! - `outputs`: per written file, the signature of what it was rendered
-//!   from and its size and mtime, so an unchanged feed is not re-rendered.
+//!   from and its size and mtime (in a bucket: its `ETag`), so an unchanged
+//!   feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings.
 //! - `runs`: one row per build: clock, counts, outcome.
 //! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
@@ -48,7 +49,7 @@ use crate::article::Article;
 use crate::clock;
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -129,6 +130,9 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE articles ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 0;
 ",
+    "
+    ALTER TABLE outputs ADD COLUMN etag TEXT;
+",
 ];
 
 /// The version of `projection`. Bump it whenever what the projection
@@ -184,6 +188,9 @@ pub struct Output {
     pub digest: String,
     pub size: u64,
     pub mtime_ns: i64,
+    /// The object's `ETag` when the output is in a bucket: what the next
+    /// write to it is conditional on.
+    pub etag: Option<String>,
 }
 
 /// One build, as recorded.
@@ -626,7 +633,7 @@ pub fn set_meta(tx: &Transaction, name: &str, value: &str) -> Result<()> {
 /// relative to it → what was last written there.
 pub fn outputs(conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs WHERE dir = ?1",
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs WHERE dir = ?1",
     )?;
     let rows = stmt.query_map([dir], |r| {
         Ok((
@@ -637,6 +644,7 @@ pub fn outputs(conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> 
                 digest: r.get(3)?,
                 size: r.get::<_, i64>(4)? as u64,
                 mtime_ns: r.get(5)?,
+                etag: r.get(6)?,
             },
         ))
     })?;
@@ -646,8 +654,8 @@ pub fn outputs(conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> 
 /// Records what was written to `path` in `dir`.
 pub fn set_output(conn: &Connection, dir: &str, path: &str, output: &Output) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO outputs (dir, path, kind, signature, digest, size, mtime_ns)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR REPLACE INTO outputs (dir, path, kind, signature, digest, size, mtime_ns, etag)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         dir,
@@ -656,7 +664,8 @@ pub fn set_output(conn: &Connection, dir: &str, path: &str, output: &Output) -> 
         output.signature,
         output.digest,
         output.size as i64,
-        output.mtime_ns
+        output.mtime_ns,
+        output.etag
     ])?;
     Ok(())
 }
