@@ -18,10 +18,12 @@ use divan::{Bencher, black_box};
 use readmore::article::Article;
 use readmore::classify::Classifier;
 use readmore::config::Config;
-use readmore::feed::{self, Entry, Feed, Listing, Site};
+use readmore::feed::{self, Entry, Feed};
+use readmore::format::Format;
 use readmore::parse::{Encoding, Parser};
-use readmore::render::{Format, page};
+use readmore::render::{self, page};
 use readmore::scrape::{self, DEFAULT_LABEL};
+use readmore::site::{Listing, Site};
 
 const ARTICLES: u64 = 400;
 
@@ -125,10 +127,10 @@ fn feed() -> Feed {
 #[divan::bench(args = [Format::Atom, Format::Rss, Format::Json])]
 fn render_feed(bencher: Bencher, format: Format) {
     let feed = feed();
-    let size = format.render(&feed).expect("renders").len();
+    let size = render::feed(format, &feed).expect("renders").len();
     bencher
         .counter(BytesCount::new(size))
-        .bench(|| format.render(black_box(&feed)).expect("renders"));
+        .bench(|| render::feed(format, black_box(&feed)).expect("renders"));
 }
 
 #[divan::bench]

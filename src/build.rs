@@ -35,7 +35,7 @@ use crate::feed;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
 use crate::purge;
-use crate::read::{self, Reading};
+use crate::read::{self, Known, Reading};
 use crate::redact;
 use crate::sink;
 use crate::source::Input;
@@ -197,11 +197,15 @@ fn run(
     request: &Request,
     diag: &mut dyn Write,
 ) -> Result<Summary> {
+    let known = Known {
+        validators: store::validators(store.conn())?,
+        ids: store::ids(store.conn())?,
+    };
     let reading = read::read(
         config,
         &request.inputs,
         request.encoding,
-        Some(store.conn()),
+        Some(&known),
         diag,
     )?;
     let failed: Vec<String> = reading
@@ -292,7 +296,11 @@ fn record_history<'a>(
     summary.pruned = store::prune(&tx, cutoff, &shown)?.len();
     summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
     for page in &reading.pages {
-        let (etag, modified) = (page.etag.as_deref(), page.last_modified.as_deref());
+        let validators = &page.validators;
+        let (etag, modified) = (
+            validators.etag.as_deref(),
+            validators.last_modified.as_deref(),
+        );
         store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
     }
     // A page that answered 304 still shows the articles it showed: they

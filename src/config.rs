@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::render::Format;
+use crate::format::Format;
 use crate::source::{self, Input};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,10 @@ pub struct Fetch {
     pub max_bytes: u64,
     /// Most redirects followed.
     pub redirects: usize,
+    /// Most fetches in flight at once.
+    pub concurrency: usize,
+    /// Most fetches in flight at once from one host (and port).
+    pub per_host: usize,
 }
 
 impl Default for Fetch {
@@ -60,6 +64,8 @@ impl Default for Fetch {
             deadline: 120.0,
             max_bytes: 20 * 1024 * 1024,
             redirects: 5,
+            concurrency: 8,
+            per_host: 2,
         }
     }
 }
@@ -346,6 +352,8 @@ const MAX_SECONDS: f64 = 365.0 * 86_400.0;
 /// The largest body limit: 1 GiB (a body is held in memory).
 const MAX_BYTES: u64 = 1 << 30;
 const MAX_REDIRECTS: u64 = 50;
+/// The most fetches in flight at once (each holds a thread and a body).
+const MAX_FETCHES: u64 = 256;
 /// The most entries a feed may keep.
 const MAX_ITEMS: u64 = 1_000_000;
 
@@ -497,6 +505,8 @@ impl Config {
         seconds("fetch.deadline", f.deadline, f64::MIN_POSITIVE)?;
         within("fetch.max_bytes", f.max_bytes, 1..=MAX_BYTES)?;
         within("fetch.redirects", f.redirects as u64, 0..=MAX_REDIRECTS)?;
+        within("fetch.concurrency", f.concurrency as u64, 1..=MAX_FETCHES)?;
+        within("fetch.per_host", f.per_host as u64, 1..=MAX_FETCHES)?;
         within("websub.redirects", w.redirects as u64, 0..=MAX_REDIRECTS)?;
         within(
             "retention.items",

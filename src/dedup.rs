@@ -14,12 +14,8 @@
 
 use std::collections::HashMap;
 
-use anyhow::Result;
-use rusqlite::Connection;
-
 use crate::article::Article;
 use crate::feedsrc::link_identity;
-use crate::store;
 
 /// Where each article of the run was first found: source name and line.
 type At = (String, usize);
@@ -38,24 +34,20 @@ struct Stored {
 }
 
 impl Seen {
-    /// Remembers what the store holds, for [`Seen::adopt`].
-    pub fn with_store(conn: Option<&Connection>) -> Result<Self> {
-        let stored = match conn {
-            Some(conn) => {
-                let ids = store::ids(conn)?;
-                let by_link = ids
-                    .iter()
-                    .filter_map(|(key, guid)| Some((link_identity(guid.as_deref()?)?, key.clone())))
-                    .collect();
-                let keys = ids.into_iter().map(|(key, _)| key).collect();
-                Some(Stored { keys, by_link })
-            }
-            None => None,
-        };
-        Ok(Self {
+    /// Remembers the store's articles (key and id link), when there is a
+    /// store, for [`Seen::adopt`].
+    pub fn new(stored: Option<&[(String, Option<String>)]>) -> Self {
+        let stored = stored.map(|ids| Stored {
+            keys: ids.iter().map(|(key, _)| key.clone()).collect(),
+            by_link: ids
+                .iter()
+                .filter_map(|(key, guid)| Some((link_identity(guid.as_deref()?)?, key.clone())))
+                .collect(),
+        });
+        Self {
             stored,
             ..Self::default()
-        })
+        }
     }
 
     /// Gives a source's new articles the key of the stored article their

@@ -3,24 +3,22 @@
 //! A [`Feed`] is a titled, ordered list of [`Entry`] values: one per
 //! section, and one ("all") with every article. Entries carry everything a
 //! renderer needs, already cleaned of characters XML forbids, so renderers
-//! only map fields to elements. Ids are derived here and nowhere else.
+//! only map fields to elements. Ids are derived here and nowhere else;
+//! links come from [`crate::site`], the HTML body from [`crate::body`].
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use unicode_normalization::{UnicodeNormalization, is_nfkc};
-
 use crate::article::Article;
+use crate::body;
 use crate::classify::Section;
 use crate::config::Config;
 use crate::redact;
-use crate::render::{Format, html};
+use crate::site::item_link;
 use crate::text::{truncate_words, xml_safe};
 
 /// Longest plain-text summary, in characters.
 const SUMMARY_CHARS: usize = 300;
-/// Longest article page file stem, in bytes, before it is shortened.
-const MAX_PAGE_STEM: usize = 100;
 
 /// The name of the feed that holds every article.
 pub const ALL: &str = "all";
@@ -45,82 +43,6 @@ pub struct Feed {
     pub updated: DateTime<Utc>,
     /// Newest first.
     pub entries: Vec<Entry>,
-}
-
-/// The site as the index page and the OPML list show it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Site {
-    pub title: String,
-    pub description: Option<String>,
-    pub home_url: String,
-    pub base_url: String,
-    pub language: String,
-    pub formats: Vec<Format>,
-    /// Whether `index.html` and `index.opml` exist.
-    pub index: bool,
-    pub opml: bool,
-    /// The newest date of any feed.
-    pub updated: DateTime<Utc>,
-    /// "all" first, then each section that has a feed, in section order.
-    pub sections: Vec<Listing>,
-}
-
-/// One feed on the index page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Listing {
-    /// File stem: a section id or [`ALL`].
-    pub name: String,
-    pub title: String,
-    pub newest: Option<Newest>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Newest {
-    pub title: String,
-    /// Link from the index page: the article page (relative) or the item link.
-    pub href: String,
-    pub date: DateTime<Utc>,
-}
-
-impl Site {
-    pub fn new(config: &Config, sections: Vec<Listing>) -> Self {
-        let site = &config.site;
-        let updated = sections
-            .iter()
-            .filter_map(|s| s.newest.as_ref().map(|n| n.date))
-            .max()
-            .unwrap_or_default();
-        Self {
-            title: xml_safe(&site.title),
-            description: site.description.as_deref().map(xml_safe),
-            home_url: xml_safe(site.home_url.as_deref().unwrap_or(&site.base_url)),
-            base_url: xml_safe(&site.base_url),
-            language: xml_safe(&site.language),
-            formats: config.output.formats.clone(),
-            index: config.output.index,
-            opml: config.output.opml,
-            updated,
-            sections,
-        }
-    }
-
-    /// Where people read a section: its part of the index page, else the home page.
-    pub fn section_page(&self, name: &str) -> String {
-        if self.index {
-            format!("{}index.html#{name}", self.base_url)
-        } else {
-            self.home_url.clone()
-        }
-    }
-}
-
-/// Where the index page links an article: its page, else its item link.
-pub fn newest_href(config: &Config, key: &str, section: &str, permalink: Option<&str>) -> String {
-    if config.output.article_pages {
-        format!("articles/{}.html", percent_encode(&page_stem(key)))
-    } else {
-        item_link(config, key, section, permalink)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -183,7 +105,7 @@ impl Entry {
             summary: article
                 .summary()
                 .map(|s| xml_safe(&truncate_words(s, SUMMARY_CHARS))),
-            content_html: xml_safe(&html::article_body(article)),
+            content_html: xml_safe(&body::article_body(article)),
         }
     }
 }
@@ -254,93 +176,9 @@ fn urn(namespace: &str, name: &str) -> String {
     format!("urn:uuid:{uuid}")
 }
 
-/// The item link: the configured template filled in, else the permalink
-/// the page gave, else the article's page, else an anchor on the site.
-/// `{slug}` is the page's file stem, percent-encoded.
-fn item_link(config: &Config, key: &str, section: &str, permalink: Option<&str>) -> String {
-    let base = &config.site.base_url;
-    let slug = percent_encode(&page_stem(key));
-    match (&config.output.link, permalink) {
-        (Some(template), _) => template
-            .replace("{base_url}", base)
-            .replace("{slug}", &slug)
-            .replace("{section}", section),
-        (None, Some(permalink)) => permalink.to_string(),
-        (None, None) if config.output.article_pages => format!("{base}articles/{slug}.html"),
-        (None, None) => format!("{base}#{slug}"),
-    }
-}
-
-/// The file stem of an article's page. Slug keys hold only letters, digits
-/// and '-', so they are safe file names as they are; one that is too long
-/// (or, defensively, holds anything else) becomes a prefix, '_' (which no
-/// key holds) and the SHA-256 of the whole key, so two articles never share
-/// a page.
-pub fn page_stem(key: &str) -> String {
-    let safe = key.chars().all(|c| c.is_alphanumeric() || c == '-');
-    let nfkc = is_nfkc(key);
-    if safe && nfkc && !key.is_empty() && key.len() <= MAX_PAGE_STEM {
-        return key.to_string();
-    }
-    // NFKC, so that a file name never holds fullwidth or other compatibility
-    // look-alikes; the digest keeps it distinct from the key it looks like.
-    let mut prefix = String::new();
-    for c in key.nfkc().filter(|c| c.is_alphanumeric() || *c == '-') {
-        if prefix.len() + c.len_utf8() > MAX_PAGE_STEM - 65 {
-            break;
-        }
-        prefix.push(c);
-    }
-    format!("{prefix}_{}", crate::store::digest(key.as_bytes()))
-}
-
-/// Percent-encodes everything but ASCII letters, digits and `-._~`.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_encoding_keeps_unreserved() {
-        assert_eq!(percent_encode("café-1"), "caf%C3%A9-1");
-    }
-
-    #[test]
-    fn page_stems_are_safe_bounded_and_distinct() {
-        use crate::text::slug_key;
-        let long_x = "x".repeat(5000);
-        let long_y = format!("{}y", "x".repeat(4999));
-        let hostile = [
-            "../../etc/passwd",
-            "a/b",
-            "nul\0byte",
-            long_x.as_str(),
-            long_y.as_str(),
-        ];
-        let mut stems: Vec<String> = hostile.iter().map(|s| page_stem(&slug_key(s))).collect();
-        stems.push(page_stem("a/b")); // a raw key with a separator, should one ever get here
-        for stem in &stems {
-            assert!(!stem.is_empty() && stem.len() <= MAX_PAGE_STEM, "{stem}");
-            assert!(
-                stem.chars()
-                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_'),
-                "{stem}"
-            );
-        }
-        let unique: std::collections::HashSet<&String> = stems.iter().collect();
-        assert_eq!(unique.len(), stems.len(), "{stems:?}");
-    }
 
     #[test]
     fn ids_depend_on_namespace_and_key_only() {

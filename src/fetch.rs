@@ -5,13 +5,17 @@
 //! also holds after gzip decompression), http and https only, and a
 //! `User-Agent` naming readmore and the site it publishes. The `ETag` and
 //! `Last-Modified` of the last page parsed are sent back; `304 Not
-//! Modified` means nothing is re-parsed. Sources on different hosts are
-//! fetched concurrently, each host one request at a time. A failure (a
+//! Modified` means nothing is re-parsed. Fetches run concurrently, at most
+//! `fetch.concurrency` at once and `fetch.per_host` at once from one host
+//! (and port), each on a thread of its own that takes the next request
+//! in source order whose host has room; results come back in source
+//! order, so what a run reads does not depend on which answer came first. A failure (a
 //! non-2xx status, a timeout, a body over the limit) is that source's
 //! alone: the caller reports it and goes on with the others.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Read;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -31,6 +35,13 @@ use crate::redact;
 pub struct Request {
     pub url: Url,
     /// Validators of the last page parsed from this URL.
+    pub validators: Validators,
+}
+
+/// What a conditional GET sends back: the `ETag` and `Last-Modified` a
+/// page was served with (for a file, its fingerprint as the `etag`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
 }
@@ -52,47 +63,111 @@ pub struct Page {
     /// Where the page ended up after redirects, without user info (a
     /// redirect may add some); relative links resolve here.
     pub url: Url,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+    pub validators: Validators,
 }
 
-/// Fetches every request; results in request order.
+/// Fetches every request, at most `fetch.concurrency` at a time and at
+/// most `fetch.per_host` at a time from one host (and port); results in
+/// request order, whatever order they complete in.
 pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<Vec<Fetched>> {
     let client = client(config, contact)?;
-    let mut by_host: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, request) in requests.iter().enumerate() {
-        let host = format!(
-            "{}:{}",
-            request.url.host_str().unwrap_or(""),
-            request.url.port_or_known_default().unwrap_or(0)
-        );
-        by_host.entry(host).or_default().push(i);
-    }
     let deadline = Instant::now() + Duration::from_secs_f64(config.deadline);
-    let mut results: Vec<Option<Fetched>> = vec![None; requests.len()];
+    let queue = Queue::new(requests.iter().map(|r| host(&r.url)), config.per_host);
+    let results = Mutex::new(vec![None; requests.len()]);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = by_host
-            .values()
-            .map(|indices| {
-                let client = &client;
-                scope.spawn(move || {
-                    indices
-                        .iter()
-                        .map(|&i| (i, fetch(client, &requests[i], config, deadline)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for worker in workers {
-            for (i, fetched) in worker.join().expect("fetch thread does not panic") {
-                results[i] = Some(fetched);
-            }
+        for _ in 0..config.concurrency.clamp(1, requests.len().max(1)) {
+            scope.spawn(|| {
+                while let Some(i) = queue.next() {
+                    let fetched = fetch(&client, &requests[i], config, deadline);
+                    queue.done(i);
+                    results.lock().expect("no fetch thread panics")[i] = Some(fetched);
+                }
+            });
         }
     });
     Ok(results
+        .into_inner()
+        .expect("no fetch thread panics")
         .into_iter()
         .map(|r| r.expect("every request fetched"))
         .collect())
+}
+
+/// Where politeness is counted: a URL's host and port.
+fn host(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// The requests not yet started, in order, handed out so that no host has
+/// more than `per_host` in flight.
+struct Queue {
+    state: Mutex<QueueState>,
+    /// Signalled when a request is done, so a host has room again.
+    room: Condvar,
+    per_host: usize,
+}
+
+struct QueueState {
+    pending: Vec<usize>,
+    /// The host of each request, by its index.
+    hosts: Vec<String>,
+    in_flight: HashMap<String, usize>,
+}
+
+impl Queue {
+    fn new(hosts: impl Iterator<Item = String>, per_host: usize) -> Self {
+        let hosts: Vec<String> = hosts.collect();
+        Self {
+            state: Mutex::new(QueueState {
+                pending: (0..hosts.len()).collect(),
+                hosts,
+                in_flight: HashMap::new(),
+            }),
+            room: Condvar::new(),
+            per_host: per_host.max(1),
+        }
+    }
+
+    /// The first pending request whose host has room, waiting for room
+    /// when none has; `None` once every request has been handed out.
+    fn next(&self) -> Option<usize> {
+        let mut state = self.state.lock().expect("no fetch thread panics");
+        loop {
+            if state.pending.is_empty() {
+                return None;
+            }
+            let QueueState {
+                pending,
+                hosts,
+                in_flight,
+            } = &mut *state;
+            let free = pending
+                .iter()
+                .position(|&i| in_flight.get(&hosts[i]).copied().unwrap_or(0) < self.per_host);
+            if let Some(at) = free {
+                let i = pending.remove(at);
+                *in_flight.entry(hosts[i].clone()).or_default() += 1;
+                return Some(i);
+            }
+            state = self.room.wait(state).expect("no fetch thread panics");
+        }
+    }
+
+    /// Request `i` is done: its host has room for another.
+    fn done(&self, i: usize) {
+        let mut state = self.state.lock().expect("no fetch thread panics");
+        let QueueState {
+            hosts, in_flight, ..
+        } = &mut *state;
+        if let Some(count) = in_flight.get_mut(&hosts[i]) {
+            *count -= 1;
+        }
+        self.room.notify_all();
+    }
 }
 
 fn client(config: &Fetch, contact: &str) -> Result<Client> {
@@ -153,10 +228,10 @@ fn try_fetch(
     deadline: &Deadline,
 ) -> Result<Fetched, String> {
     let mut builder = client.get(request.url.clone()).timeout(deadline.left()?);
-    if let Some(etag) = &request.etag {
+    if let Some(etag) = &request.validators.etag {
         builder = builder.header(IF_NONE_MATCH, etag);
     }
-    if let Some(modified) = &request.last_modified {
+    if let Some(modified) = &request.validators.last_modified {
         builder = builder.header(IF_MODIFIED_SINCE, modified);
     }
     let response = builder.send().map_err(|e| match deadline.left() {
@@ -189,8 +264,11 @@ fn try_fetch(
     {
         return Err(too_big());
     }
-    let (content_type, etag, last_modified) =
-        (header(CONTENT_TYPE), header(ETAG), header(LAST_MODIFIED));
+    let content_type = header(CONTENT_TYPE);
+    let validators = Validators {
+        etag: header(ETAG),
+        last_modified: header(LAST_MODIFIED),
+    };
     let url = redact::strip(response.url().clone());
     let mut body = Vec::new();
     let mut reader = response.take(config.max_bytes + 1);
@@ -215,7 +293,6 @@ fn try_fetch(
         body,
         content_type,
         url,
-        etag,
-        last_modified,
+        validators,
     }))
 }

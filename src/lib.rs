@@ -3,13 +3,16 @@
 //! The pipeline runs one way: [`source`] finds inputs, [`parse`] turns text,
 //! [`scrape`] HTML pages and [`feedsrc`] RSS, Atom and JSON feeds into
 //! [`article::Article`]s, [`classify`] sorts them into sections,
-//! [`store`] merges them into the history kept across runs, [`feed`] builds
-//! one [`feed::Feed`] per section from that history, [`render`] turns each
-//! feed into every format, [`outputs`] decides which files must be
-//! written or removed, and a [`sink`] puts them in place: [`mod@write`]
-//! atomically in a local directory. [`build`] runs the pipeline; [`cli`] is the command line.
+//! [`store`] merges them into the history kept across runs, [`outputs`]
+//! decides which files that history calls for and which must be written or
+//! removed: [`feed`] builds one [`feed::Feed`] per section, [`site`] names
+//! the article pages and models the index page and the OPML list,
+//! [`render`] turns each into bytes, and a [`sink`] puts them in place
+//! ([`mod@write`] atomically in a local directory). [`build`] runs the
+//! pipeline; [`cli`] is the command line.
 
 pub mod article;
+pub mod body;
 pub mod build;
 pub mod categories;
 pub mod classify;
@@ -26,6 +29,7 @@ pub mod feed;
 pub mod feedsrc;
 pub mod fetch;
 pub mod fingerprint;
+pub mod format;
 pub mod http;
 pub mod init;
 pub mod lock;
@@ -43,6 +47,7 @@ pub mod sanitize;
 pub mod scrape;
 pub mod serve;
 pub mod sink;
+pub mod site;
 pub mod source;
 pub mod status;
 pub mod store;

@@ -40,15 +40,14 @@ use crate::article::Article;
 use crate::classify::{Classifier, Section};
 use crate::clock;
 use crate::config::Config;
-use crate::feed::{self, ALL, Entry, Feed, Listing, Newest, Site};
+use crate::feed::{ALL, Entry, Feed};
+use crate::format::Format;
 use crate::redact;
-use crate::render::{Format, opml, page};
+use crate::render::{self, opml, page};
 use crate::sink::Sink;
+use crate::site::{self, Listing, Site, page_path};
 use crate::store::{self, Member, Output, Store};
 use crate::websub;
-
-/// Where article pages go, inside the output directory.
-pub const PAGES_DIR: &str = "articles";
 
 /// One feed of the run: its name, its section ("all" has none), its members.
 pub struct Plan<'a> {
@@ -159,11 +158,6 @@ pub fn plan<'a>(
     }
     plans.retain(|p| !p.members.is_empty());
     Ok(plans)
-}
-
-/// The path of an article's page, relative to the output directory.
-pub fn page_path(key: &str) -> String {
-    format!("{PAGES_DIR}/{}.html", feed::page_stem(key))
 }
 
 /// Brings the sink in line with the store: computes the desired output
@@ -470,7 +464,7 @@ impl<'a> Renderer<'a> {
             What::Feed { plan, format } => {
                 let plans = self.plans;
                 let feed = self.feed(&plans[*plan])?;
-                let bytes = format.render(&feed).with_context(context)?;
+                let bytes = render::feed(*format, &feed).with_context(context)?;
                 (bytes, Some(feed.self_url(format.ext())))
             }
             What::Index => (page::index(&self.site(), &self.index_articles()?), None),
@@ -509,7 +503,7 @@ impl<'a> Renderer<'a> {
                 (None, None)
             };
             listed.push(page::Listed {
-                href: feed::newest_href(
+                href: site::index_href(
                     self.config,
                     &member.key,
                     &member.section,
@@ -550,15 +544,10 @@ impl<'a> Renderer<'a> {
     }
 
     fn listing(&self, plan: &Plan) -> Listing {
-        let newest = plan.members.first().map(|m| Newest {
-            title: m.title.clone(),
-            href: feed::newest_href(self.config, &m.key, &m.section, m.guid.as_deref()),
-            date: clock::date(m.published),
-        });
         Listing {
             name: plan.name.to_string(),
             title: title(plan),
-            newest,
+            newest: plan.members.first().map(|m| clock::date(m.published)),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Reading every source of a run into articles: fetching the URLs
-//! (conditionally, when a store remembers their validators), skipping the
+//! (conditionally, with the validators the caller looked up in the store:
+//! [`Known`]; reading never touches the store itself), skipping the
 //! files whose [`fingerprint`] the store already holds, telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
@@ -10,11 +11,11 @@
 //! is reported and skipped, so the other sources still count; a local file that cannot be read, or invalid
 //! UTF-8 without `--lossy`, fails the run.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
-use rusqlite::Connection;
 use url::Url;
 
 use crate::article::Article;
@@ -23,13 +24,12 @@ use crate::dedup::Seen;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
-use crate::fetch::{self, Fetched};
+use crate::fetch::{self, Fetched, Validators};
 use crate::fingerprint;
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
-use crate::store;
 
 /// An article with where it came from.
 pub struct Found {
@@ -51,22 +51,39 @@ pub struct Reading {
     pub pages: Vec<ParsedPage>,
 }
 
+/// What the store remembers that reading needs, looked up by the caller.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// The validators of the last page parsed from each source, by its key
+    /// in the store (a URL without user info, a file's `file://` key).
+    pub validators: HashMap<String, Validators>,
+    /// Every stored article's key and id link, for [`Seen::adopt`].
+    pub ids: Vec<(String, Option<String>)>,
+}
+
+impl Known {
+    /// The validators remembered for `key`; none when it was never parsed.
+    fn validators(&self, key: &str) -> Validators {
+        self.validators.get(key).cloned().unwrap_or_default()
+    }
+}
+
 /// A page fetched and parsed: what conditional GET and a later `304` need.
 pub struct ParsedPage {
     pub url: String,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+    pub validators: Validators,
     /// Keys of the articles on it.
     pub keys: Vec<String>,
 }
 
-/// Reads `inputs` (the config's sources when empty). With a store, URL
-/// sources are fetched conditionally.
+/// Reads `inputs` (the config's sources when empty). With what a store
+/// remembers, URL sources are fetched conditionally and unchanged files
+/// skipped; without, every source is read and nothing is to be recorded.
 pub fn read(
     config: &Config,
     inputs: &[Input],
     encoding: Encoding,
-    store: Option<&Connection>,
+    known: Option<&Known>,
     diag: &mut dyn Write,
 ) -> Result<Reading> {
     let inputs = if inputs.is_empty() {
@@ -80,9 +97,9 @@ pub fn read(
         ));
     }
     let sources = source::resolve(inputs)?;
-    let mut fetched = fetch_urls(config, &sources, store)?.into_iter();
+    let mut fetched = fetch_urls(config, &sources, known)?.into_iter();
     let mut reading = Reading::default();
-    let mut seen = Seen::with_store(store)?;
+    let mut seen = Seen::new(known.map(|k| &k.ids[..]));
     for source in &sources {
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
@@ -92,13 +109,13 @@ pub fn read(
             "{label}\u{0}{:?}\u{0}{zone:?}",
             source.page_url.as_ref().map(|u| u.as_str())
         );
-        let file = match (&source.origin, store) {
-            (Origin::File(path), Some(conn)) => {
+        let file = match (&source.origin, known) {
+            (Origin::File(path), Some(known)) => {
                 let (key, print) = (
                     fingerprint::key(path)?,
                     fingerprint::of_file(path, &settings, encoding)?,
                 );
-                if store::validators(conn, &key)?.0.as_deref() == Some(print.as_str()) {
+                if known.validators(&key).etag.as_deref() == Some(print.as_str()) {
                     reading.unchanged.push(key);
                     continue;
                 }
@@ -145,7 +162,7 @@ pub fn read(
                         let html = String::from_utf8_lossy(&page.body);
                         if let Some(url) = feedsrc::advertised_feed(&html, &page.url) {
                             let feed = redact::strip(url.clone());
-                            match discover(config, store, &url)? {
+                            match discover(config, known, &url)? {
                                 Discovered::Read(articles, mut diagnostics, recorded) => {
                                     let note = format!(
                                         "no excerpts on the page; read through the feed it advertises, {feed}"
@@ -171,8 +188,7 @@ pub fn read(
                     if let Some(url) = record {
                         reading.pages.push(ParsedPage {
                             url,
-                            etag: page.etag,
-                            last_modified: page.last_modified,
+                            validators: page.validators,
                             keys: parsed.0.iter().map(|a| a.key.clone()).collect(),
                         });
                     }
@@ -202,8 +218,10 @@ pub fn read(
                 if let Some((key, print)) = file {
                     reading.pages.push(ParsedPage {
                         url: key,
-                        etag: Some(print),
-                        last_modified: None,
+                        validators: Validators {
+                            etag: Some(print),
+                            last_modified: None,
+                        },
                         keys: parsed.0.iter().map(|a| a.key.clone()).collect(),
                     });
                 }
@@ -235,25 +253,19 @@ pub fn read(
 }
 
 /// Fetches the URL sources, in source order.
-fn fetch_urls(
-    config: &Config,
-    sources: &[Source],
-    store: Option<&Connection>,
-) -> Result<Vec<Fetched>> {
-    let mut requests = Vec::new();
-    for source in sources {
-        if let Origin::Url(url) = &source.origin {
-            let (etag, last_modified) = match store {
-                Some(conn) => store::validators(conn, &source.name())?,
-                None => (None, None),
-            };
-            requests.push(fetch::Request {
+fn fetch_urls(config: &Config, sources: &[Source], known: Option<&Known>) -> Result<Vec<Fetched>> {
+    let requests: Vec<fetch::Request> = sources
+        .iter()
+        .filter_map(|source| match &source.origin {
+            Origin::Url(url) => Some(fetch::Request {
                 url: url.clone(),
-                etag,
-                last_modified,
-            });
-        }
-    }
+                validators: known
+                    .map(|k| k.validators(&source.name()))
+                    .unwrap_or_default(),
+            }),
+            _ => None,
+        })
+        .collect();
     if requests.is_empty() {
         return Ok(Vec::new());
     }
@@ -269,16 +281,11 @@ enum Discovered {
 
 /// Fetches the feed a page advertises (conditionally, under its own URL)
 /// and reads it.
-fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<Discovered> {
+fn discover(config: &Config, known: Option<&Known>, feed: &Url) -> Result<Discovered> {
     let name = redact::strip(feed.clone()).to_string();
-    let (etag, last_modified) = match store {
-        Some(conn) => store::validators(conn, &name)?,
-        None => (None, None),
-    };
     let request = fetch::Request {
         url: feed.clone(),
-        etag,
-        last_modified,
+        validators: known.map(|k| k.validators(&name)).unwrap_or_default(),
     };
     let fetched = fetch::fetch_all(&[request], &config.fetch, &config.site.base_url)?;
     Ok(match fetched.into_iter().next() {
@@ -287,8 +294,7 @@ fn discover(config: &Config, store: Option<&Connection>, feed: &Url) -> Result<D
                 let keys = articles.iter().map(|a| a.key.clone()).collect();
                 let recorded = ParsedPage {
                     url: name,
-                    etag: page.etag,
-                    last_modified: page.last_modified,
+                    validators: page.validators,
                     keys,
                 };
                 Discovered::Read(articles, diagnostics, recorded)
@@ -399,4 +405,42 @@ fn report(name: &str, diagnostics: &[Diagnostic], diag: &mut dyn Write) -> Resul
         .iter()
         .filter(|d| d.level == Level::Warning)
         .count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reading takes what the store remembers as a map: the validators a
+    // first read gave, handed back, skip the unchanged file with no store.
+    #[test]
+    fn validators_handed_back_as_a_map_skip_an_unchanged_file() {
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample/ars-author-archive.txt");
+        let inputs = [Input::Plain(sample.into())];
+        let config = Config::default();
+        let mut diag = Vec::new();
+        let first = read(
+            &config,
+            &inputs,
+            Encoding::Strict,
+            Some(&Known::default()),
+            &mut diag,
+        )
+        .unwrap();
+        assert_eq!(first.found.len(), 12);
+        let page = &first.pages[0];
+        let known = Known {
+            validators: HashMap::from([(page.url.clone(), page.validators.clone())]),
+            ids: Vec::new(),
+        };
+        let again = read(&config, &inputs, Encoding::Strict, Some(&known), &mut diag).unwrap();
+        assert!(again.found.is_empty() && again.pages.is_empty());
+        assert_eq!(again.unchanged, std::slice::from_ref(&page.url));
+        let without = read(&config, &inputs, Encoding::Strict, None, &mut diag).unwrap();
+        assert_eq!(
+            without.found.len(),
+            12,
+            "without a store every source is read"
+        );
+    }
 }

@@ -47,7 +47,7 @@ use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeFile;
 
-use crate::render::Format;
+use crate::format::Format;
 use crate::sink;
 
 /// Most time a connection may take to send a request's headers, and most

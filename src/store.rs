@@ -47,6 +47,7 @@ use sha2::{Digest, Sha256};
 
 use crate::article::Article;
 use crate::clock;
+use crate::fetch::Validators;
 
 /// The schema this readmore writes.
 pub const SCHEMA_VERSION: i64 = 6;
@@ -737,13 +738,18 @@ pub fn ids(conn: &Connection) -> Result<Vec<(String, Option<String>)>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The validators of the last page parsed from `url`: `ETag`, `Last-Modified`.
-pub fn validators(conn: &Connection, url: &str) -> Result<(Option<String>, Option<String>)> {
-    let row = conn
-        .prepare_cached("SELECT etag, last_modified FROM sources WHERE url = ?1")?
-        .query_row([url], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok(row.unwrap_or((None, None)))
+/// The validators of the last page parsed from each source, by its URL
+/// (a file's `file://` key): `ETag` (a file's fingerprint), `Last-Modified`.
+pub fn validators(conn: &Connection) -> Result<HashMap<String, Validators>> {
+    let mut stmt = conn.prepare("SELECT url, etag, last_modified FROM sources")?;
+    let rows = stmt.query_map([], |r| {
+        let validators = Validators {
+            etag: r.get(1)?,
+            last_modified: r.get(2)?,
+        };
+        Ok((r.get(0)?, validators))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Records the page parsed from `url`: its validators and its articles.

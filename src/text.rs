@@ -141,22 +141,6 @@ pub fn slug_key(text: &str) -> String {
     key
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Shortens `text` to at most `max` characters at a word boundary, adding an
 /// ellipsis when anything was cut.
 pub fn truncate_words(text: &str, max: usize) -> String {

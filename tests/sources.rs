@@ -4,12 +4,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::server::{MockServer, Reply};
+use common::site::{Hold, Seen, Site};
 use common::{build_at as build, parse, root, sample, stderr};
 use readmore::article::Article;
 use readmore::classify::Classifier;
@@ -379,38 +380,131 @@ fn the_same_page_as_text_and_as_html_agrees() {
     );
 }
 
+/// Page `i` of a site: three articles, their text at `version`.
+fn dump(i: usize, version: u32) -> Vec<u8> {
+    let mut text = String::from("Author name: Site Desk\n\n");
+    for j in 1..=3 {
+        let title = format!("Page {i} story {j}");
+        text.push_str(&format!(
+            "page-{i}-story-{j}\n\n{title}\n\nThe council met about the budget for story {j} \
+             of page {i}, as told in version {version}.\n{title} Read More »\n\n"
+        ));
+    }
+    text.into_bytes()
+}
+
+/// `n` pages on `site`, page `i` on host `i % hosts`; their URLs.
+fn pages(site: &Site, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let path = format!("/page/{i}");
+            site.page(&path, dump(i, 1));
+            site.url(i % site.addrs.len(), &path)
+        })
+        .collect()
+}
+
+fn build_urls(dir: &Path, urls: &[String], now: &str) -> std::process::Output {
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    build(dir, &urls, now)
+}
+
+// Many URL sources: one GET each per run, conditional once validators are
+// known, and never more in flight to one host, or in all, than the bounds.
 #[test]
-fn hosts_are_fetched_concurrently_each_one_request_at_a_time() {
-    let (one, two) = (
-        MockServer::start(vec![Reply::Hang, Reply::Hang]),
-        MockServer::start(vec![Reply::Hang]),
-    );
-    let urls = [
-        format!("http://{}/a", one.addr),
-        format!("http://{}/b", one.addr),
-        format!("http://{}/c", two.addr),
-    ];
+fn many_sources_one_conditional_get_each_within_the_bounds() {
+    let site = Site::start(3);
+    let urls = pages(&site, 24);
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("readmore.toml"), "[fetch]\ntimeout = 1\n").unwrap();
-    let start = std::time::Instant::now();
-    let out = build(dir.path(), &[&urls[0], &urls[1], &urls[2]], T1);
-    let took = start.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let first_host = one.requests();
-    assert_eq!(first_host.len(), 2);
-    let gap = first_host[1].at - first_host[0].at;
+    let config = "[fetch]\nper_host = 2\nconcurrency = 4\n";
+    fs::write(dir.path().join("readmore.toml"), config).unwrap();
+    let hold = Hold {
+        per_host: 2,
+        overall: 4,
+        expected: 24,
+    };
+    let check = |requests: &[Seen], peak: &HashMap<u16, usize>, peak_total: usize| {
+        let mut per_path: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in requests {
+            *per_path.entry(&r.path).or_default() += 1;
+        }
+        assert_eq!(per_path.len(), 24, "{per_path:?}");
+        assert!(per_path.values().all(|&n| n == 1), "{per_path:?}");
+        assert!(peak.values().all(|&n| n <= 2), "per host: {peak:?}");
+        assert_eq!(peak_total, 4, "the overall bound, reached and not passed");
+    };
+
+    site.hold(Some(hold));
+    let out = build_urls(dir.path(), &urls, T1);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (first, peak, peak_total) = site.take();
+    check(&first, &peak, peak_total);
     assert!(
-        gap >= std::time::Duration::from_millis(900),
-        "one request at a time per host: {gap:?}"
+        first
+            .iter()
+            .all(|r| r.if_none_match.is_none() && r.status == 200)
     );
-    // Sequential fetching would reach the other host only after both
-    // timeouts on the first; in parallel it is reached at once.
-    let other = two.requests()[0].at - first_host[0].at;
+
+    for i in [0, 5, 11] {
+        site.page(&format!("/page/{i}"), dump(i, 2));
+    }
+    site.hold(Some(hold));
+    let out = build_urls(dir.path(), &urls, T2);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        other < std::time::Duration::from_millis(900),
-        "the other host in parallel: {other:?}"
+        stderr(&out).contains("9 changed") && stderr(&out).contains("21 sources not modified"),
+        "{}",
+        stderr(&out)
     );
-    assert!(took >= std::time::Duration::from_secs(2), "{took:?}");
+    let (second, peak, peak_total) = site.take();
+    check(&second, &peak, peak_total);
+    for r in &second {
+        assert_eq!(r.if_none_match.as_deref(), Some("\"v1\""), "{r:?}");
+        assert_eq!(
+            r.if_modified_since.as_deref(),
+            Some("Thu, 19 Feb 2026 10:01:00 GMT"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(second.iter().filter(|r| r.status == 200).count(), 3);
+}
+
+// Fetches finish in any order: one at a time or many at once, a run reads
+// its sources in their order, so the feeds, ids and dates are the same.
+#[test]
+fn feeds_do_not_depend_on_the_order_fetches_finish_in() {
+    let site = Site::start(2);
+    let urls = pages(&site, 12);
+    let run = |config: &str, hold: Option<Hold>| {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("readmore.toml"), config).unwrap();
+        site.hold(hold);
+        let out = build_urls(dir.path(), &urls, T1);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+        let mut rows = db
+            .prepare("SELECT key, first_seen, updated FROM articles ORDER BY key")
+            .unwrap();
+        let dates: Vec<(String, i64, i64)> = rows
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let feeds: Vec<(String, Vec<u8>)> = common::feed_files(dir.path())
+            .into_iter()
+            .map(|(name, (bytes, _))| (name, bytes))
+            .collect();
+        (dates, feeds)
+    };
+    let one_at_a_time = run("[fetch]\nper_host = 1\nconcurrency = 1\n", None);
+    let hold = Hold {
+        per_host: 4,
+        overall: 8,
+        expected: 12,
+    };
+    let many = run("[fetch]\nper_host = 4\nconcurrency = 8\n", Some(hold));
+    assert_eq!(one_at_a_time.0.len(), 36);
+    assert_eq!(one_at_a_time, many);
 }
 
 #[test]

@@ -9,8 +9,8 @@ use atom_syndication::{
 };
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::Format;
 use crate::feed::{Entry, Feed};
+use crate::format::Format;
 
 pub fn render(feed: &Feed) -> Result<Vec<u8>> {
     let atom = AtomFeed {

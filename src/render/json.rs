@@ -6,8 +6,8 @@ use anyhow::Result;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::Format;
 use crate::feed::{Entry, Feed};
+use crate::format::Format;
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 

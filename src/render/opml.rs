@@ -8,8 +8,9 @@ use anyhow::Result;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::Format;
-use crate::feed::Site;
+use crate::feed::ALL;
+use crate::format::Format;
+use crate::site::Site;
 
 pub fn render(site: &Site, format: Format) -> Result<Vec<u8>> {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
@@ -24,7 +25,7 @@ pub fn render(site: &Site, format: Format) -> Result<Vec<u8>> {
                 text(w, "docs", "http://opml.org/spec2.opml")
             })?;
             w.create_element("body").write_inner_content(|w| {
-                for section in site.sections.iter().filter(|s| s.name != crate::feed::ALL) {
+                for section in site.sections.iter().filter(|s| s.name != ALL) {
                     // A reader shows this name beside other sites' feeds.
                     let title = format!("{} — {}", site.title, section.title);
                     w.create_element("outline")

@@ -2,7 +2,7 @@
 //! autodiscovery links), and one page per article. Plain semantic HTML with
 //! a small inline stylesheet; no scripts, no external assets. maud escapes
 //! every interpolated value; the only pre-escaped HTML is the article body
-//! from [`super::html::blocks`], which escapes its own text. Links between
+//! from [`crate::body::blocks`], which escapes its own text. Links between
 //! pages are relative, so the directory works wherever it is served.
 
 use std::collections::HashMap;
@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::html::blocks;
 use crate::article::Article;
+use crate::body::blocks;
 use crate::classify::Section;
-use crate::feed::{ALL, Site};
+use crate::feed::ALL;
+use crate::site::Site;
 
 const STYLE: &str = "
 body{font:17px/1.55 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:42rem;padding:1rem 1.25rem 3rem;color:#1b1b1b;background:#fdfdfc}

@@ -5,13 +5,14 @@
 //! `category`.
 
 use anyhow::Result;
+use maud::html;
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::{Format, generator};
+use super::generator;
 use crate::feed::{Entry, Feed};
-use crate::text::escape_html;
+use crate::format::Format;
 
 pub fn render(feed: &Feed) -> Result<Vec<u8>> {
     let channel = Channel {
@@ -48,8 +49,11 @@ fn item(entry: &Entry) -> Item {
         title: Some(entry.title.clone()),
         link: Some(entry.link.clone()),
         // RSS readers take description as HTML: the plain-text summary is
-        // escaped, so no markup from the input becomes live.
-        description: entry.summary.as_deref().map(escape_html),
+        // escaped (by maud), so no markup from the input becomes live.
+        description: entry
+            .summary
+            .as_deref()
+            .map(|text| html! { (text) }.into_string()),
         guid: Some(Guid {
             value: entry.id.clone(),
             permalink: entry.id_is_link,

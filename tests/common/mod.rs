@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod site;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

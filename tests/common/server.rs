@@ -99,25 +99,9 @@ pub fn refused_addr() -> SocketAddr {
 
 fn answer(stream: TcpStream, requests: &Mutex<Vec<Request>>, script: &Mutex<VecDeque<Reply>>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+    let Some((method, path, headers)) = read_head(&mut reader) else {
         return;
-    }
-    let mut parts = line.split_whitespace();
-    let (method, path) = (
-        parts.next().unwrap_or("").to_string(),
-        parts.next().unwrap_or("").to_string(),
-    );
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.trim_end().split_once(':') {
-            headers.push((name.trim().to_string(), value.trim().to_string()));
-        }
-    }
+    };
     let length = headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
@@ -157,6 +141,34 @@ fn answer(stream: TcpStream, requests: &Mutex<Vec<Request>>, script: &Mutex<VecD
         Reply::Status(code, extra) => respond(&mut stream, code, &extra, &[]),
         Reply::Body(code, extra, body) => respond(&mut stream, code, &extra, &body),
     }
+}
+
+/// A request's header lines: name and value.
+pub type Headers = Vec<(String, String)>;
+
+/// A request's method, path and headers; `None` when the client sent
+/// nothing.
+pub fn read_head(reader: &mut impl BufRead) -> Option<(String, String, Headers)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.trim_end().split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    Some((method, path, headers))
 }
 
 fn respond(stream: &mut TcpStream, code: u16, headers: &[(&str, String)], body: &[u8]) {
