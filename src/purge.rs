@@ -18,10 +18,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use rusqlite::Connection;
 
 use crate::config::Config;
-use crate::store;
+use crate::store::{self, Db};
 
 /// Longest a purge may take.
 pub const TIMEOUT: Duration = Duration::from_secs(300);
@@ -29,13 +28,13 @@ pub const TIMEOUT: Duration = Duration::from_secs(300);
 /// Runs the purge command, if one is configured and there is something to
 /// purge, for `changed` (output paths written or removed) and the queued
 /// pings' topics. Returns how many URLs it was given.
-pub fn purge(config: &Config, conn: &Connection, changed: &[String]) -> Result<usize> {
+pub fn purge(config: &Config, db: &Db, changed: &[String]) -> Result<usize> {
     let Some((program, args)) = config.output.cdn_purge.split_first() else {
         return Ok(0);
     };
     let base = &config.site.base_url;
     let mut urls: BTreeSet<String> = changed.iter().map(|p| format!("{base}{p}")).collect();
-    urls.extend(store::pings(conn, None)?.into_iter().map(|p| p.topic));
+    urls.extend(store::pings(db)?.into_iter().map(|p| p.topic));
     if urls.is_empty() {
         return Ok(0);
     }
