@@ -33,7 +33,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::article::Article;
@@ -46,7 +45,7 @@ use crate::redact;
 use crate::render::{self, opml, page};
 use crate::sink::Sink;
 use crate::site::{self, Listing, Site, page_path};
-use crate::store::{self, Member, Output, Store};
+use crate::store::{self, Db, Member, Output, Store};
 use crate::websub;
 
 /// One feed of the run: its name, its section ("all" has none), its members.
@@ -129,7 +128,7 @@ struct Rendered {
 /// with the newest `retention.items` articles published within
 /// `retention.days`.
 pub fn plan<'a>(
-    conn: &Connection,
+    conn: &Db,
     classifier: &'a Classifier,
     config: &Config,
     now: i64,
@@ -325,7 +324,7 @@ fn record(
 
 /// Computes signatures and renders, loading each feed's articles once.
 struct Renderer<'a> {
-    conn: &'a Connection,
+    conn: &'a Db,
     config: &'a Config,
     classifier: &'a Classifier,
     plans: &'a [Plan<'a>],
@@ -337,7 +336,7 @@ struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     fn new(
-        conn: &'a Connection,
+        conn: &'a Db,
         config: &'a Config,
         classifier: &'a Classifier,
         plans: &'a [Plan<'a>],
