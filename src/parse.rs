@@ -39,6 +39,17 @@ const NEWSLETTER_BUTTONS: &[&str] = &[
     "get the newsletter",
     "join now",
 ];
+/// Bytes of the longest of [`NEWSLETTER_BUTTONS`].
+const LONGEST_BUTTON: usize = {
+    let (mut i, mut longest) = (0, 0);
+    while i < NEWSLETTER_BUTTONS.len() {
+        if NEWSLETTER_BUTTONS[i].len() > longest {
+            longest = NEWSLETTER_BUTTONS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 /// Words that mark the paragraph before such a button as part of the box.
 const NEWSLETTER_WORDS: &[&str] = &["newsletter", "sign up", "subscribe", "inbox"];
 /// Openings of a syndication or copyright footer.
@@ -483,6 +494,10 @@ fn credit_of(text: &str) -> Option<&str> {
 
 /// Splits `caption Credit: who`.
 fn caption_credit(text: &str) -> Option<(&str, &str)> {
+    // `contains` first: it is vectorised, `rfind` is not, and most lines have none.
+    if !text.contains(" Credit: ") {
+        return None;
+    }
     let at = text.rfind(" Credit: ")?;
     let (caption, who) = (text[..at].trim(), text[at + 9..].trim());
     (!who.is_empty() && who.chars().count() <= MAX_CREDIT_CHARS).then_some((caption, who))
@@ -609,7 +624,10 @@ fn repeated_credit<'a>(text: &'a str, caption: Option<&str>, who: &str) -> Optio
 }
 
 fn is_newsletter_button(text: &str) -> bool {
-    NEWSLETTER_BUTTONS.contains(&fold(text).as_str())
+    // Lines are clean, and folding never shortens clean text: a line of
+    // more bytes than four per character of the longest button is none,
+    // and need not be folded.
+    text.len() <= 4 * LONGEST_BUTTON && NEWSLETTER_BUTTONS.contains(&fold(text).as_str())
 }
 
 /// Drops a newsletter button and the pitch paragraph right above it.
@@ -640,8 +658,11 @@ fn drop_newsletter_box(
 /// Drops a syndication or copyright footer closing the body.
 fn drop_footer(blocks: &mut Vec<(usize, Block)>, diagnostics: &mut Vec<Diagnostic>) {
     if let Some((no, Block::Paragraph(p))) = blocks.last() {
-        let folded = fold(p);
-        if p.chars().count() <= 400 && FOOTER_MARKS.iter().any(|m| folded.starts_with(m)) {
+        let footer = || {
+            let folded = fold(p);
+            FOOTER_MARKS.iter().any(|m| folded.starts_with(m))
+        };
+        if p.chars().count() <= 400 && footer() {
             diagnostics.push(Diagnostic::note(*no, "syndication footer skipped"));
             blocks.pop();
         }
