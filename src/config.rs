@@ -15,6 +15,7 @@ use crate::source::{self, Input};
 use crate::store::Location;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 /// The classifier's built-in sections, in the same shape as `[[section]]`.
 const BUILTIN_SECTIONS: &str = include_str!("sections.toml");
@@ -613,13 +614,14 @@ fn absolute_dir_url(url: &str) -> Result<String> {
     })
 }
 
-/// Checks that `url` is an absolute http(s) URL.
+/// Checks that `url` is an absolute http(s) URL that [`Url`] parses. It is
+/// used as written (ids are derived from it), so it must not hold the
+/// whitespace or control characters the parser would silently drop.
 fn absolute_url(url: &str) -> Result<()> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let host = rest.and_then(|r| r.split('/').next()).unwrap_or("");
-    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let parsed = Url::parse(url).ok();
+    if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https"))
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         bail!("{url:?} is not an absolute http(s) URL");
     }
     Ok(())
@@ -749,6 +751,10 @@ mod tests {
     fn bad_values_are_rejected() {
         for bad in [
             "[site]\nbase_url = \"example.org\"",
+            // Not URLs, though they start with a scheme and a host.
+            "[site]\nbase_url = \"https://[::1/\"",
+            "[site]\nbase_url = \"http://example.org:port/\"",
+            "[websub]\nhubs = [\"https://hub example.org/\"]",
             "[output]\nlink = \"{base_url}{nope}\"",
             "[[section]]\nid = \"../x\"",
             "[site]\ntitel = \"typo\"",
