@@ -257,6 +257,7 @@ fn record_history<'a>(
     summary: &mut Summary,
 ) -> Result<Vec<Plan<'a>>> {
     let tx = store.transaction()?;
+    store::next_generation(&tx)?;
     store::rehash(&tx)?;
     summary.reclassified = reclassify(&tx, classifier)?;
     let section_of = |a: &Article| {

@@ -49,7 +49,7 @@ use crate::clock;
 use crate::fetch::Validators;
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -129,6 +129,12 @@ const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE articles ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 0;
+",
+    "
+    ALTER TABLE articles ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_by_change ON articles (changed);
+    CREATE TABLE gone (key TEXT PRIMARY KEY, changed INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX gone_by_change ON gone (changed);
 ",
 ];
 
@@ -460,6 +466,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
             Some((h, _)) => h != hash,
         })
         .count() as i64;
+    let generation = generation(tx)?;
     let latest: Option<i64> =
         tx.query_row("SELECT MAX(updated) FROM articles", [], |r| r.get(0))?;
     let mut stamp = latest.map_or(now, |l| now.max(l + clocked));
@@ -477,10 +484,10 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                     }
                 };
                 tx.prepare_cached(
-                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version, changed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11)",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION, generation])?;
                 merged.new += 1;
             }
             Some((old_hash, old_section)) if old_hash != hash => {
@@ -488,9 +495,9 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 stamp = date - 1;
                 tx.prepare_cached(
                     "UPDATE articles SET slug = ?2, section = ?3, title = ?4, content = ?5, hash = ?6,
-                     updated = ?7, last_seen = ?8 WHERE key = ?1",
+                     updated = ?7, last_seen = ?8, changed = ?9 WHERE key = ?1",
                 )?
-                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now])?;
+                .execute(params![a.key, a.slug, item.section, a.title, content, hash, date, now, generation])?;
                 merged.changed += 1;
                 merged.moved += usize::from(old_section != item.section);
             }
@@ -500,6 +507,7 @@ pub fn merge(tx: &Transaction, incoming: &[Incoming], now: i64) -> Result<Merged
                 )?
                 .execute(params![a.key, item.section, now])?;
                 if old_section != item.section {
+                    stamp_changed(tx, &a.key, generation)?;
                     merged.moved += 1;
                 }
             }
@@ -604,10 +612,82 @@ pub fn all_articles(tx: &Transaction) -> Result<Vec<(Article, String)>> {
 pub fn set_section(tx: &Transaction, key: &str, section: &str) -> Result<()> {
     tx.prepare_cached("UPDATE articles SET section = ?2 WHERE key = ?1")?
         .execute([key, section])?;
+    stamp_changed(tx, key, generation(tx)?)
+}
+
+/// Starts a new generation of the history: what this transaction changes
+/// in a way a reader can see (new, edited, moved or pruned articles) is
+/// stamped with it, so the outputs step can ask what changed since the
+/// generation an output directory was last brought in line with
+/// ([`changed_members`], [`gone_since`]). Returns the new generation.
+pub fn next_generation(tx: &Transaction) -> Result<i64> {
+    let next = generation(tx)? + 1;
+    set_meta(tx, "generation", &next.to_string())?;
+    Ok(next)
+}
+
+/// The generation of the last committed history step (0 for none).
+pub fn generation(conn: &Connection) -> Result<i64> {
+    Ok(meta(conn, "generation")?.map_or(Ok(0), |g| g.parse())?)
+}
+
+fn stamp_changed(tx: &Transaction, key: &str, generation: i64) -> Result<()> {
+    tx.prepare_cached("UPDATE articles SET changed = ?2 WHERE key = ?1")?
+        .execute(params![key, generation])?;
     Ok(())
 }
 
-pub fn meta(tx: &Transaction, name: &str) -> Result<Option<String>> {
+/// The articles new, edited or moved after generation `since`.
+pub fn changed_members(conn: &Connection, since: i64) -> Result<Vec<Member>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
+         WHERE changed > ?1 ORDER BY key",
+    )?;
+    let rows = stmt.query_map([since], member_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Keys of the articles pruned after generation `since`, as far back as
+/// [`forget_gone`] kept them: `None` when some may have been forgotten.
+pub fn gone_since(conn: &Connection, since: i64) -> Result<Option<Vec<String>>> {
+    let kept_from = meta(conn, "gone_kept_from")?.map_or(Ok(0), |g| g.parse::<i64>())?;
+    if since < kept_from {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached("SELECT key FROM gone WHERE changed > ?1 ORDER BY key")?;
+    let rows = stmt.query_map([since], |r| r.get(0))?;
+    Ok(Some(rows.collect::<Result<_, _>>()?))
+}
+
+/// Forgets the pruned keys of generations up to `upto` (an output directory
+/// is in line with it), except those of the newest pruning, which
+/// [`last_change`] still reads.
+pub fn forget_gone(tx: &Transaction, upto: i64) -> Result<()> {
+    tx.execute(
+        "DELETE FROM gone WHERE changed <= ?1 AND changed < (SELECT MAX(changed) FROM gone)",
+        [upto],
+    )?;
+    let kept_from = meta(tx, "gone_kept_from")?.map_or(Ok(0), |g| g.parse::<i64>())?;
+    set_meta(tx, "gone_kept_from", &kept_from.max(upto).to_string())
+}
+
+/// The last generation that added, edited, moved or pruned an article: a
+/// digest of the whole history's visible state, in two index lookups.
+pub fn last_change(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT MAX(COALESCE((SELECT MAX(changed) FROM articles), 0),
+                    COALESCE((SELECT MAX(changed) FROM gone), 0))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// How many articles the store holds.
+pub fn article_count(conn: &Connection) -> Result<usize> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get::<_, i64>(0))? as usize)
+}
+
+pub fn meta(tx: &Connection, name: &str) -> Result<Option<String>> {
     Ok(tx
         .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
             r.get(0)
@@ -615,7 +695,7 @@ pub fn meta(tx: &Transaction, name: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-pub fn set_meta(tx: &Transaction, name: &str, value: &str) -> Result<()> {
+pub fn set_meta(tx: &Connection, name: &str, value: &str) -> Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
         [name, value],
@@ -629,19 +709,44 @@ pub fn outputs(conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> 
     let mut stmt = conn.prepare_cached(
         "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs WHERE dir = ?1",
     )?;
-    let rows = stmt.query_map([dir], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Output {
-                kind: r.get(1)?,
-                signature: r.get(2)?,
-                digest: r.get(3)?,
-                size: r.get::<_, i64>(4)? as u64,
-                mtime_ns: r.get(5)?,
-            },
-        ))
-    })?;
+    let rows = stmt.query_map([dir], output_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The output records of `dir` but its article pages: the few files every
+/// run checks.
+pub fn site_outputs(conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs
+         WHERE dir = ?1 AND kind != 'page'",
+    )?;
+    let rows = stmt.query_map([dir], output_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The output record of `path` in `dir`, if there is one.
+pub fn output(conn: &Connection, dir: &str, path: &str) -> Result<Option<Output>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs
+         WHERE dir = ?1 AND path = ?2",
+    )?;
+    Ok(stmt
+        .query_row([dir, path], output_row)
+        .optional()?
+        .map(|(_, o)| o))
+}
+
+fn output_row(r: &rusqlite::Row) -> rusqlite::Result<(String, Output)> {
+    Ok((
+        r.get(0)?,
+        Output {
+            kind: r.get(1)?,
+            signature: r.get(2)?,
+            digest: r.get(3)?,
+            size: r.get::<_, i64>(4)? as u64,
+            mtime_ns: r.get(5)?,
+        },
+    ))
 }
 
 /// Records what was written to `path` in `dir`.
@@ -789,10 +894,14 @@ pub fn prune(tx: &Transaction, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec
         stmt.query_map([cutoff], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
+    let generation = generation(tx)?;
     let mut delete = tx.prepare_cached("DELETE FROM articles WHERE key = ?1")?;
+    let mut bury =
+        tx.prepare_cached("INSERT OR REPLACE INTO gone (key, changed) VALUES (?1, ?2)")?;
     let mut pruned = Vec::new();
     for key in old.into_iter().filter(|k| !shown.contains(k.as_str())) {
         delete.execute([&key])?;
+        bury.execute(params![key, generation])?;
         pruned.push(key);
     }
     Ok(pruned)
