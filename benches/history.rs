@@ -25,7 +25,7 @@ fn config(dir: &Path) -> Config {
     let mut config = Config::default();
     config.site.base_url = "https://feeds.example.org/bench/".into();
     config.output.dir = dir.join("feeds");
-    config.state = dir.join("state.db");
+    config.state = readmore::store::Location::File(dir.join("state.db"));
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/ars-author-archive.txt");
     config.sources = vec![Input::Plain(sample.to_string_lossy().into_owned())];
     config

@@ -51,7 +51,7 @@ pub fn pipeline(data: &[u8]) {
     std::fs::write(&page, data).expect("the input written");
     let mut config = Config::default();
     config.output.dir = dir.path().join("feeds");
-    config.state = dir.path().join("state.db");
+    config.state = readmore::store::Location::File(dir.path().join("state.db"));
     config.check().expect("the default config is valid");
     for now in ["2026-02-20T12:00:00Z", "2026-02-20T13:00:00Z"] {
         let request = Request {

@@ -8,23 +8,24 @@
 //!    of its section), prune what no feed shows and nobody has seen for
 //!    `retention.history_days`. Committed before any file changes, so the
 //!    dates a feed shows are always the dates the store keeps.
-//!    One SQLite transaction.
+//!    One write transaction.
 //! 2. **Outputs.** [`outputs::update`] brings the output directory in line
 //!    with the store: the desired output set, rendered where stale,
 //!    switched in one pass, orphans removed, recorded, pings queued.
 //!
 //! Then the queued WebSub pings are sent. The output directory is locked
-//! and checked before the store is opened. A run that fails before the
+//! and checked before the store is opened. A SQLite store is the build's
+//! alone (its lock file); on PostgreSQL the build holds an advisory lock
+//! per source while reading and merging, then one for the output set
+//! while rendering and publishing ([`store::Lock`]). A run that fails before the
 //! switch, or finds no articles, changes no feed.
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
-use rusqlite::Transaction;
 use serde::Serialize;
 
 use crate::article::Article;
@@ -36,8 +37,8 @@ use crate::parse::Encoding;
 use crate::read::{self, Known, Reading};
 use crate::redact;
 use crate::sink;
-use crate::source::Input;
-use crate::store::{self, Incoming, Merged, Run, Store};
+use crate::source::{self, Input};
+use crate::store::{self, Incoming, Location, Lock, Merged, Run, Store, Tx};
 use crate::websub;
 
 /// What a build is asked to do beyond the config.
@@ -85,7 +86,7 @@ pub struct Summary {
     pub sources_unchanged: usize,
     /// Sources that gave nothing this run: "name: why".
     pub sources_failed: Vec<String>,
-    pub store: PathBuf,
+    pub store: Location,
 }
 
 /// Runs the whole pipeline, records the run in the store, and returns
@@ -145,11 +146,11 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
                         diag,
                         "readmore: warning: cannot send the WebSub pings: {e:#}"
                     )?;
-                    summary.pings_pending = store::pings(store.conn(), None)?.len();
+                    summary.pings_pending = store::pings(store.conn())?.len();
                 }
             }
         } else {
-            summary.pings_pending = store::pings(store.conn(), None)?.len();
+            summary.pings_pending = store::pings(store.conn())?.len();
         }
     }
     Ok(summary)
@@ -171,7 +172,7 @@ fn warn_if_feeds_exist(config: &Config, store: &Store, diag: &mut dyn Write) -> 
             "readmore: warning: new store {} created, but {} already has feeds: articles are \
              dated anew and those no longer on the pages leave the feeds; if the store was \
              lost, restore it from a backup (README: \"Recovering a lost store\")",
-            store.path().display(),
+            store.location(),
             dir.display()
         )?;
     }
@@ -184,6 +185,7 @@ fn run(
     request: &Request,
     diag: &mut dyn Write,
 ) -> Result<Summary> {
+    let sources = held_sources(store, config, request)?;
     let known = Known {
         validators: store::validators(store.conn())?,
         ids: store::ids(store.conn())?,
@@ -214,7 +216,7 @@ fn run(
         warnings: reading.warnings,
         sources_unchanged: reading.unchanged.len(),
         sources_failed: failed,
-        store: store.path().to_path_buf(),
+        store: store.location().clone(),
         ..Summary::default()
     };
     let classifier = Classifier::new(config);
@@ -226,7 +228,12 @@ fn run(
         request.now.timestamp(),
         &mut summary,
     )?;
+    for name in &sources {
+        store.release(Lock::Source(name))?;
+    }
     let mut sink = sink::open(config, request.lock_timeout)?;
+    // Held until the store closes, after the pings are sent.
+    store.hold(Lock::Publish(sink.key()), request.lock_timeout)?;
     let done = outputs::update(
         store,
         config,
@@ -244,6 +251,20 @@ fn run(
         "unchanged"
     };
     Ok(summary)
+}
+
+/// Takes the lock of every source of the run, so no other process
+/// fetches and merges one of them at the same time; returns their names.
+fn held_sources(store: &Store, config: &Config, request: &Request) -> Result<Vec<String>> {
+    let inputs = match request.inputs.is_empty() {
+        true => &config.sources,
+        false => &request.inputs,
+    };
+    let names: Vec<String> = source::resolve(inputs)?.iter().map(|s| s.name()).collect();
+    for name in &names {
+        store.hold(Lock::Source(name), request.lock_timeout)?;
+    }
+    Ok(names)
 }
 
 /// Step 1: merges the run into the store, decides the feeds, prunes, and
@@ -310,7 +331,7 @@ fn record_history<'a>(
 
 /// When the classification rules changed since the last run, sorts every
 /// stored article again; returns how many moved.
-fn reclassify(tx: &Transaction, classifier: &Classifier) -> Result<usize> {
+fn reclassify(tx: &Tx, classifier: &Classifier) -> Result<usize> {
     let digest = classifier.rules_digest();
     if store::meta(tx, "rules")?.as_deref() == Some(digest) {
         return Ok(0);

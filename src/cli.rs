@@ -23,6 +23,7 @@ use crate::redact;
 use crate::serve;
 use crate::source::{Input, InputTable};
 use crate::status::Status;
+use crate::store::Location;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -98,9 +99,9 @@ struct BuildArgs {
     /// Public URL of the output directory [default: the config's site.base_url]
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// History store [default: the config's state, .readmore/state.db]
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    /// History store: a SQLite file or a postgres:// URL [default: the config's state, .readmore/state.db]
+    #[arg(long, value_name = "FILE|URL")]
+    state: Option<String>,
     /// Fix the clock (RFC 3339, e.g. 2026-02-20T12:00:00Z); SOURCE_DATE_EPOCH is read too
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
@@ -158,9 +159,9 @@ struct ExplainArgs {
 
 #[derive(Debug, Args)]
 struct StatusArgs {
-    /// History store [default: the config's state]
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    /// History store: a SQLite file or a postgres:// URL [default: the config's state]
+    #[arg(long, value_name = "FILE|URL")]
+    state: Option<String>,
     /// Print the status as JSON
     #[arg(long)]
     json: bool,
@@ -173,9 +174,9 @@ struct PublishArgs {
     /// Queue a ping for every feed first, changed or not
     #[arg(long)]
     all: bool,
-    /// History store [default: the config's state]
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
+    /// History store: a SQLite file or a postgres:// URL [default: the config's state]
+    #[arg(long, value_name = "FILE|URL")]
+    state: Option<String>,
     /// Seconds to wait for a running build to finish
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     lock_timeout: u64,
@@ -218,7 +219,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 config.site.base_url = url;
             }
             if let Some(state) = args.state {
-                config.state = state;
+                config.state = Location::parse(&state);
             }
             config.check().map_err(|e| UsageError(format!("{e:#}")))?;
             one_page(args.page_url.as_ref(), &args.inputs)?;
@@ -265,7 +266,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Status(args) => {
             let mut config = load_config(&args.config)?;
             if let Some(state) = args.state {
-                config.state = state;
+                config.state = Location::parse(&state);
             }
             let status = crate::status::status(&config)?;
             if args.json {
@@ -278,7 +279,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Publish(args) => {
             let mut config = load_config(&args.config)?;
             if let Some(state) = args.state {
-                config.state = state;
+                config.state = Location::parse(&state);
             }
             if config.websub.hubs.is_empty() {
                 return Err(UsageError("no WebSub hubs configured ([websub] hubs)".into()).into());
@@ -420,7 +421,7 @@ fn check_text(path: &Path, config: &Config) -> String {
         config.output.dir.display(),
         formats.join(", "),
         config.site.base_url,
-        config.state.display(),
+        config.state,
         sections.join(", "),
         config.websub.hubs.len()
     )
@@ -440,7 +441,7 @@ fn input_name(input: &Input) -> String {
 fn status_text(s: &Status) -> String {
     let mut out = format!(
         "store: {} ({} KiB, schema {})\n",
-        s.store.display(),
+        s.store,
         s.size.div_ceil(1024),
         s.schema
     );

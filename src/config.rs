@@ -12,13 +12,14 @@ use anyhow::{Context, Result, bail};
 
 use crate::format::Format;
 use crate::source::{self, Input};
+use crate::store::Location;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// The classifier's built-in sections, in the same shape as `[[section]]`.
 const BUILTIN_SECTIONS: &str = include_str!("sections.toml");
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub site: Site,
@@ -27,8 +28,9 @@ pub struct Config {
     /// URLs, or `{ url = ..., label = ... }` tables.
     pub sources: Vec<Input>,
     pub fetch: Fetch,
-    /// The history store (SQLite); keep it out of the output directory.
-    pub state: PathBuf,
+    /// The history store: a SQLite file (keep it out of the output
+    /// directory) or a `postgres://` URL.
+    pub state: Location,
     pub retention: Retention,
     pub classify: Classify,
     /// Sections added to, or merged into, the built-in ones.
@@ -178,22 +180,6 @@ pub struct SectionRules {
     pub terms: BTreeMap<String, f64>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            site: Site::default(),
-            output: Output::default(),
-            sources: Vec::new(),
-            fetch: Fetch::default(),
-            state: PathBuf::from(".readmore/state.db"),
-            retention: Retention::default(),
-            classify: Classify::default(),
-            section: Vec::new(),
-            websub: Websub::default(),
-        }
-    }
-}
-
 impl Default for Websub {
     fn default() -> Self {
         Self {
@@ -305,7 +291,7 @@ impl Config {
         let root = path.parent().unwrap_or(Path::new(""));
         config.output.dir = root.join(&config.output.dir);
         config.sources = config.sources.iter().map(|s| s.rooted(root)).collect();
-        config.state = root.join(&config.state);
+        config.state = config.state.rooted(root);
         config
             .check()
             .with_context(|| format!("invalid config {}", path.display()))?;
@@ -364,13 +350,14 @@ impl Config {
             absolute_url(hub).context("websub.hubs")?;
         }
         self.check_numbers()?;
-        let (state, out) = (&self.state, &self.output.dir);
-        if lexical_absolute(state).starts_with(lexical_absolute(out))
-            || resolved(state).starts_with(resolved(out))
+        let out = &self.output.dir;
+        if let Some(state) = self.state.file()
+            && (lexical_absolute(state).starts_with(lexical_absolute(out))
+                || resolved(state).starts_with(resolved(out)))
         {
             bail!(
                 "the store {} is inside the output directory {}, which is published; put it elsewhere",
-                self.state.display(),
+                self.state,
                 self.output.dir.display()
             );
         }

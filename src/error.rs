@@ -1,7 +1,6 @@
 //! The errors a caller branches on, and the exit code of each kind of
 //! failure, in one place.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Exit code: success, warnings allowed.
@@ -25,9 +24,10 @@ pub struct UsageError(pub String);
 
 /// Another build holds the store's lock.
 #[derive(Debug, thiserror::Error)]
-#[error("another readmore build holds {} (waited {}s; see --lock-timeout)", .lock.display(), .waited.as_secs())]
+#[error("another readmore build holds {lock} (waited {}s; see --lock-timeout)", .waited.as_secs())]
 pub struct Busy {
-    pub lock: PathBuf,
+    /// The lock file, or the database lock, as shown.
+    pub lock: String,
     pub waited: Duration,
 }
 

@@ -39,7 +39,7 @@ fn wait_for(file: File, path: &Path, timeout: Duration) -> Result<File> {
             }
             Err(TryLockError::WouldBlock) => {
                 return Err(Busy {
-                    lock: path.to_path_buf(),
+                    lock: path.display().to_string(),
                     waited: timeout,
                 }
                 .into());

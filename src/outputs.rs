@@ -33,7 +33,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 
 use crate::article::Article;
@@ -46,7 +45,7 @@ use crate::redact;
 use crate::render::{self, opml, page};
 use crate::sink::Sink;
 use crate::site::{self, Listing, Site, page_path};
-use crate::store::{self, Member, Output, Store};
+use crate::store::{self, Db, Member, Output, Store, Tx};
 use crate::websub;
 
 /// One feed of the run: its name, its section ("all" has none), its members.
@@ -129,7 +128,7 @@ struct Rendered {
 /// with the newest `retention.items` articles published within
 /// `retention.days`.
 pub fn plan<'a>(
-    conn: &Connection,
+    conn: &Db,
     classifier: &'a Classifier,
     config: &Config,
     now: i64,
@@ -264,7 +263,7 @@ impl Scope {
     /// line (or the store went back to an older generation), a page was
     /// added, removed or renamed behind readmore's back, or the last full
     /// comparison is [`FULL_CHECK_SECS`] old; else only what changed.
-    fn of(conn: &Connection, sink: &dyn Sink, settings: &str, now: i64) -> Result<Self> {
+    fn of(conn: &Db, sink: &dyn Sink, settings: &str, now: i64) -> Result<Self> {
         let Some(last) = store::meta(conn, &in_line_name(sink.key()))? else {
             return Ok(Scope::All);
         };
@@ -292,7 +291,7 @@ impl Scope {
 
     /// The records to compare with: all of the directory's, or those of its
     /// feeds, index and OPML list and of the changed articles' pages.
-    fn records(&self, conn: &Connection, dir: &str) -> Result<HashMap<String, Output>> {
+    fn records(&self, conn: &Db, dir: &str) -> Result<HashMap<String, Output>> {
         let Scope::Changed { members, gone, .. } = self else {
             return store::outputs(conn, dir);
         };
@@ -307,7 +306,7 @@ impl Scope {
     }
 
     /// Records that the directory is in line with the store as of now.
-    fn in_line(&self, tx: &Transaction, sink: &dyn Sink, settings: String, now: i64) -> Result<()> {
+    fn in_line(&self, tx: &Tx, sink: &dyn Sink, settings: String, now: i64) -> Result<()> {
         let generation = store::generation(tx)?;
         let checked = match self {
             Scope::All => now,
@@ -325,7 +324,7 @@ impl Scope {
     }
 
     /// How many desired article pages this scope left out of the comparison.
-    fn pages_not_compared(&self, conn: &Connection, config: &Config) -> Result<usize> {
+    fn pages_not_compared(&self, conn: &Db, config: &Config) -> Result<usize> {
         Ok(match self {
             Scope::Changed { members, .. } if config.output.article_pages => {
                 store::article_count(conn)? - members.len()
@@ -410,7 +409,7 @@ fn mark_pending(
 /// Records what was written and removed, and queues a ping per hub for
 /// every feed whose bytes differ from the last recorded ones.
 fn record(
-    tx: &Connection,
+    tx: &Db,
     config: &Config,
     sink: &dyn Sink,
     records: &HashMap<String, Output>,
@@ -449,7 +448,7 @@ fn record(
 
 /// Computes signatures and renders, loading each feed's articles once.
 struct Renderer<'a> {
-    conn: &'a Connection,
+    conn: &'a Db,
     config: &'a Config,
     classifier: &'a Classifier,
     plans: &'a [Plan<'a>],
@@ -461,7 +460,7 @@ struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     fn new(
-        conn: &'a Connection,
+        conn: &'a Db,
         config: &'a Config,
         classifier: &'a Classifier,
         plans: &'a [Plan<'a>],

@@ -40,7 +40,7 @@ impl Preview {
         config.site.id = Some(config.id_namespace().to_string());
         config.site.base_url = base_url.to_string();
         config.output.dir = dir.path().join("feeds");
-        config.state = dir.path().join("state.db");
+        config.state = crate::store::Location::File(dir.path().join("state.db"));
         config.websub.hubs.clear();
         config.check()?;
         let request = Request {

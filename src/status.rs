@@ -1,19 +1,18 @@
 //! `readmore status`: the store at a glance (articles per section, the
 //! last run, the pending pings), read without taking the build lock.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::store::{self, Run, Store};
+use crate::store::{self, Location, Run, Store};
 
 /// What `readmore status` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
-    pub store: PathBuf,
-    /// Bytes on disk, write-ahead log included.
+    pub store: Location,
+    /// Bytes on disk, write-ahead log included; a PostgreSQL database's
+    /// size as the server counts it.
     pub size: u64,
     pub schema: i64,
     pub articles: usize,
@@ -26,21 +25,13 @@ pub struct Status {
 pub fn status(config: &Config) -> Result<Status> {
     let store = Store::open_read_only(&config.state)?;
     let sections = store.section_counts()?;
-    let mut wal = config.state.clone().into_os_string();
-    wal.push("-wal");
-    let wal = PathBuf::from(wal);
-    let size = [config.state.as_path(), wal.as_path()]
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
     Ok(Status {
         store: config.state.clone(),
-        size,
+        size: store.size()?,
         schema: store::SCHEMA_VERSION,
         articles: sections.iter().map(|(_, n)| n).sum(),
         sections,
         last_run: store.last_run()?,
-        pings: store::pings(store.conn(), None)?,
+        pings: store::pings(store.conn())?,
     })
 }

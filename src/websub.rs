@@ -26,12 +26,11 @@ use anyhow::Result;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
-use rusqlite::Connection;
 
 use crate::config::Websub;
 use crate::http::{self, Limits, describe};
 use crate::redact;
-use crate::store::{self, Ping};
+use crate::store::{self, Db, Ping};
 
 /// Most pings in flight at once.
 pub const CONCURRENCY: usize = 8;
@@ -68,7 +67,7 @@ pub fn unix_now() -> i64 {
 /// Sends queued pings: those due now, or all of them with `everything`;
 /// then retries failures that fall due within `websub.wait` seconds.
 pub fn flush(
-    conn: &Connection,
+    conn: &Db,
     config: &Websub,
     everything: bool,
     diag: &mut dyn Write,
@@ -81,11 +80,13 @@ pub fn flush(
     let mut delivered = 0;
     let mut due_at = if everything { None } else { Some(unix_now()) };
     loop {
-        let due = store::pings(conn, due_at)?;
+        // Claimed until committed: another process flushing skips them.
+        let claim = conn.begin_claim()?;
+        let due = store::claim_pings(&claim, due_at)?;
         for (ping, outcome) in send_all(&client, config, due, deadline) {
             match outcome {
                 Ok(()) => {
-                    store::ping_delivered(conn, &ping)?;
+                    store::ping_delivered(&claim, &ping)?;
                     delivered += 1;
                 }
                 Err(failure) => {
@@ -99,11 +100,12 @@ pub fn flush(
                     let next_try = at
                         .duration_since(UNIX_EPOCH)
                         .map_or(0, |d| d.as_secs_f64().ceil() as i64);
-                    store::ping_failed(conn, &ping, &failure.message, next_try)?;
+                    store::ping_failed(&claim, &ping, &failure.message, next_try)?;
                 }
             }
         }
-        let Some(next) = store::pings(conn, None)?.iter().map(|p| p.next_try).min() else {
+        claim.commit()?;
+        let Some(next) = store::pings(conn)?.iter().map(|p| p.next_try).min() else {
             break;
         };
         let at = UNIX_EPOCH + Duration::from_secs(next.max(0) as u64);
@@ -117,21 +119,21 @@ pub fn flush(
     }
     Ok(Flushed {
         delivered,
-        pending: store::pings(conn, None)?.len(),
+        pending: store::pings(conn)?.len(),
         dropped,
     })
 }
 
 /// Drops the pings queued for hubs no longer in the config, with a note:
 /// retrying them forever would keep every run exiting 4.
-fn drop_unconfigured(conn: &Connection, config: &Websub, diag: &mut dyn Write) -> Result<usize> {
+fn drop_unconfigured(conn: &Db, config: &Websub, diag: &mut dyn Write) -> Result<usize> {
     let configured: Vec<String> = config
         .hubs
         .iter()
         .map(|h| redact::url(h).into_owned())
         .collect();
     let mut dropped = 0;
-    for ping in store::pings(conn, None)? {
+    for ping in store::pings(conn)? {
         if !configured.contains(&ping.hub) {
             store::ping_delivered(conn, &ping)?;
             dropped += 1;

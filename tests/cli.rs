@@ -370,3 +370,28 @@ fn init_writes_a_config_that_builds_and_never_overwrites() {
     assert!(stderr(&out).contains("--label"), "{}", stderr(&out));
     assert!(!dir.path().join("other.toml").exists());
 }
+
+/// Guards the lean default build: a `postgres://` store is a usage error
+/// (exit 2) that names the store without its password and changes no feed.
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn a_postgres_store_without_the_feature_exits_2_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sample();
+    let out = readmore(
+        dir.path(),
+        &[
+            "build",
+            input.to_str().unwrap(),
+            "--state",
+            "postgres://reader:s3cr3t-pw@127.0.0.1:1/feeds",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("postgres://127.0.0.1:1/feeds"), "{err}");
+    assert!(err.contains("--features postgres"), "{err}");
+    assert!(!err.contains("s3cr3t-pw"), "{err}");
+    assert!(!dir.path().join("feeds").exists() || feed_files(dir.path()).is_empty());
+}

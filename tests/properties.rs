@@ -63,7 +63,7 @@ fn listing(articles: &[(String, String, i32)]) -> String {
 fn build_once(dir: &Path, page: &Path) -> anyhow::Result<build::Summary> {
     let mut config = Config::default();
     config.output.dir = dir.join("feeds");
-    config.state = dir.join("state.db");
+    config.state = readmore::store::Location::File(dir.join("state.db"));
     config.check()?;
     let request = Request {
         inputs: vec![Input::Plain(page.to_string_lossy().into_owned())],
