@@ -25,12 +25,13 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::article::{Article, Block};
 use crate::config::{Config, SectionRules, digest};
-use crate::text::fold;
+use crate::text::{fold, fold_into};
 
 /// Multiplier of a term found in the title.
 pub const TITLE: f64 = 3.0;
@@ -65,7 +66,7 @@ enum Field {
 #[derive(Debug)]
 struct Term {
     section: usize,
-    text: String,
+    text: Arc<str>,
     weight: f64,
     prefix: bool,
 }
@@ -107,7 +108,7 @@ pub struct Verdict {
 #[derive(Debug, Clone)]
 struct Hit {
     section: usize,
-    term: String,
+    term: Arc<str>,
     field: Field,
     points: f64,
 }
@@ -146,7 +147,7 @@ impl Classifier {
         let beats = rules.iter().enumerate().flat_map(|(section, r)| {
             r.beats.iter().map(move |b| Term {
                 section,
-                text: fold(b),
+                text: fold(b).into(),
                 weight: BEAT,
                 prefix: false,
             })
@@ -188,14 +189,19 @@ impl Classifier {
         for category in &article.categories {
             self.score_category(category, &mut hits);
         }
-        self.score_field(&article.title, Field::Title, &mut hits);
+        self.score_field(
+            &article.title,
+            &fold(&article.title),
+            Field::Title,
+            &mut hits,
+        );
         if let Some(dek) = &article.dek {
-            self.score_field(dek, Field::Dek, &mut hits);
+            self.score_field(dek, &fold(dek), Field::Dek, &mut hits);
         }
-        self.score_field(&body_text(article), Field::Body, &mut hits);
+        let body = body_text(article);
+        self.score_field(&body, &folded_body(article), Field::Body, &mut hits);
         if let Some(bio) = article.author.as_ref().and_then(|a| a.bio.as_deref()) {
-            let folded = fold(bio);
-            for (term, _) in self.beats.counts(&folded) {
+            for (term, _) in self.beats.counts(&fold(bio)) {
                 hits.push(Hit {
                     section: term.section,
                     term: term.text.clone(),
@@ -215,7 +221,10 @@ impl Classifier {
                 best
             }
         });
-        let threshold = self.threshold(article);
+        let words = word_count(&article.title)
+            + article.dek.as_deref().map_or(0, word_count)
+            + word_count(&body);
+        let threshold = self.threshold(words);
         // No evidence at all is never a match, even with `min_score = 0`.
         let section = if scores[best] > 0.0 && scores[best] >= threshold {
             best
@@ -230,11 +239,9 @@ impl Classifier {
         }
     }
 
-    /// `min_score`, scaled down for short texts (see the module doc).
-    fn threshold(&self, article: &Article) -> f64 {
-        let words = word_count(&article.title)
-            + article.dek.as_deref().map_or(0, word_count)
-            + word_count(&body_text(article));
+    /// `min_score`, scaled down for texts of fewer `words` (see the module
+    /// doc).
+    fn threshold(&self, words: usize) -> f64 {
         let scale = (words as f64 / FULL_LENGTH).sqrt().clamp(0.5, 1.0);
         self.min_score * scale
     }
@@ -244,19 +251,23 @@ impl Classifier {
         match self.aliases.get(&category_key(category)) {
             Some(&section) => hits.push(Hit {
                 section,
-                term: category.to_string(),
+                term: Arc::from(category),
                 field: Field::Category,
                 points: ALIAS,
             }),
-            None => self.score_field(&category.replace(['-', '_'], " "), Field::Category, hits),
+            None => {
+                let text = category.replace(['-', '_'], " ");
+                self.score_field(&text, &fold(&text), Field::Category, hits)
+            }
         }
     }
 
-    fn score_field(&self, text: &str, field: Field, hits: &mut Vec<Hit>) {
-        let folded = fold(text);
+    /// Scores the terms of one field: the capitalised ones in `text` as
+    /// written, the others in `folded`, its [`fold`].
+    fn score_field(&self, text: &str, folded: &str, field: Field, hits: &mut Vec<Hit>) {
         let counts = self
             .folded
-            .counts(&folded)
+            .counts(folded)
             .into_iter()
             .chain(self.exact.counts(text));
         for (term, count) in counts {
@@ -329,7 +340,8 @@ impl Matcher {
     fn new(terms: Vec<Term>) -> Self {
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(terms.iter().map(|t| &t.text))
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(terms.iter().map(|t| &*t.text))
             .expect("term automaton fits in memory");
         Self { automaton, terms }
     }
@@ -337,19 +349,19 @@ impl Matcher {
     /// How often each term occurs in `text` as a whole word (or word start,
     /// for stems), plurals included; in term order, so results are stable.
     fn counts(&self, text: &str) -> Vec<(&Term, usize)> {
-        let mut counts = vec![0usize; self.terms.len()];
+        let mut found: Vec<usize> = Vec::new();
         for m in self.automaton.find_overlapping_iter(text) {
             let term = &self.terms[m.pattern().as_usize()];
             let open = term.text.starts_with(is_cjk) || starts_word(text, m.start());
             let closed = term.prefix || term.text.ends_with(is_cjk) || ends_word(text, m.end());
             if open && closed {
-                counts[m.pattern().as_usize()] += 1;
+                found.push(m.pattern().as_usize());
             }
         }
-        self.terms
-            .iter()
-            .zip(counts)
-            .filter(|(_, c)| *c > 0)
+        found.sort_unstable();
+        found
+            .chunk_by(|a, b| a == b)
+            .map(|run| (&self.terms[run[0]], run.len()))
             .collect()
     }
 }
@@ -363,9 +375,9 @@ fn terms(rules: &[SectionRules]) -> impl Iterator<Item = Term> + '_ {
                 None => (text.as_str(), false),
             };
             let text = if text.chars().any(char::is_uppercase) {
-                text.to_string()
+                text.into()
             } else {
-                fold(text)
+                fold(text).into()
             };
             Term {
                 section,
@@ -398,8 +410,23 @@ fn category_key(name: &str) -> String {
 /// Words of a text; each Chinese or Japanese character counts as half a
 /// word, about what a word of those scripts takes.
 fn word_count(text: &str) -> usize {
-    let cjk = text.chars().filter(|&c| is_cjk(c)).count();
-    text.split_whitespace().count() + cjk / 2
+    let (mut words, mut cjk, mut in_word) = (0, 0, false);
+    let mut i = 0;
+    while i < text.len() {
+        let b = text.as_bytes()[i];
+        let space = if b < 0x80 {
+            i += 1;
+            b == b' ' || (b'\t'..=b'\r').contains(&b)
+        } else {
+            let c = text[i..].chars().next().expect("i is a char boundary");
+            i += c.len_utf8();
+            cjk += usize::from(is_cjk(c));
+            c.is_whitespace()
+        };
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    words + cjk / 2
 }
 
 /// Han, kana and Hangul syllables: scripts written without spaces between
@@ -450,6 +477,21 @@ fn body_text(article: &Article) -> String {
     text
 }
 
+/// [`fold`] of [`body_text`], folded block by block into one buffer.
+fn folded_body(article: &Article) -> String {
+    let mut folded = String::new();
+    for block in &article.body {
+        match block {
+            Block::Paragraph(p) | Block::Heading(p) | Block::Quote(p) => fold_into(p, &mut folded),
+            Block::Figure { caption, .. } => {
+                fold_into(caption.as_deref().unwrap_or(""), &mut folded)
+            }
+            Block::List { items, .. } => items.iter().for_each(|i| fold_into(i, &mut folded)),
+        }
+    }
+    folded
+}
+
 fn titlecase(id: &str) -> String {
     let mut chars = id.chars();
     chars
@@ -489,22 +531,22 @@ mod tests {
         let c = Classifier::new(&Config::default());
         let a = article("Rockets and vaccination", "", None);
         let v = c.classify(&a);
-        let terms: Vec<&str> = v.hits.iter().map(|h| h.term.as_str()).collect();
+        let terms: Vec<&str> = v.hits.iter().map(|h| &*h.term).collect();
         assert!(
             terms.contains(&"rocket") && terms.contains(&"vaccin"),
             "{terms:?}"
         );
         let police = article("The police", "", None);
-        assert!(c.classify(&police).hits.iter().all(|h| h.term != "ICE"));
+        assert!(c.classify(&police).hits.iter().all(|h| &*h.term != "ICE"));
     }
 
     #[test]
     fn capitalised_terms_match_case() {
         let c = Classifier::new(&Config::default());
         let v = c.classify(&article("Slipping on ice", "", None));
-        assert!(v.hits.iter().all(|h| h.term != "ICE"));
+        assert!(v.hits.iter().all(|h| &*h.term != "ICE"));
         let v = c.classify(&article("ICE raids", "", None));
-        assert!(v.hits.iter().any(|h| h.term == "ICE"));
+        assert!(v.hits.iter().any(|h| &*h.term == "ICE"));
     }
 
     #[test]

@@ -10,23 +10,81 @@
 /// repairs C1 controls (text decoded as Latin-1 that was Windows-1252), and
 /// trims both ends.
 pub fn clean_line(line: &str) -> String {
+    if is_clean_ascii(line) {
+        return line.to_string();
+    }
     let mut out = String::with_capacity(line.len());
-    let mut pending_space = false;
-    for c in line.chars() {
+    for_each_clean(line, |piece| match piece {
+        Piece::Words(words) => out.push_str(words),
+        Piece::Char(c) => out.push(c),
+    });
+    out
+}
+
+/// True when [`clean_line`] has nothing to do: printable ASCII, no space
+/// at either end, no two spaces in a row (most lines of most inputs).
+fn is_clean_ascii(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().all(|&b| (b' '..=0x7F).contains(&b))
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !text.contains("  ")
+}
+
+/// A piece of [`clean_line`]'s result.
+enum Piece<'a> {
+    /// Printable ASCII words, single spaces between them, as written.
+    Words(&'a str),
+    /// Any other character, a space between pieces included.
+    Char(char),
+}
+
+/// Calls `emit` with the pieces of [`clean_line`]'s result, in order,
+/// without building it. Runs of plain ASCII words come whole, so that
+/// their bytes are copied and lowercased in bulk; everything else comes
+/// one character at a time.
+fn for_each_clean(line: &str, mut emit: impl FnMut(Piece)) {
+    // A word byte: printable ASCII but the space, and the backtick, which
+    // `fold` maps.
+    let word = |b: u8| b > b' ' && b < 0x80 && b != b'`';
+    let bytes = line.as_bytes();
+    let (mut i, mut started, mut pending_space) = (0, false, false);
+    while i < bytes.len() {
+        if word(bytes[i]) {
+            let start = i;
+            i += 1;
+            loop {
+                if bytes.get(i).copied().is_some_and(word) {
+                    i += 1;
+                } else if bytes.get(i) == Some(&b' ') && bytes.get(i + 1).copied().is_some_and(word)
+                {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            if std::mem::take(&mut pending_space) {
+                emit(Piece::Char(' '));
+            }
+            started = true;
+            emit(Piece::Words(&line[start..i]));
+            continue;
+        }
+        let c = line[i..].chars().next().expect("i is a char boundary");
+        i += c.len_utf8();
         let Some(c) = repair_c1(c) else { continue };
         if c.is_whitespace() {
-            pending_space = !out.is_empty();
+            pending_space = started;
         } else if is_invisible(c) || !is_xml_char(c) {
             continue;
         } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
+            if std::mem::take(&mut pending_space) {
+                emit(Piece::Char(' '));
             }
-            out.push(c);
+            started = true;
+            emit(Piece::Char(c));
         }
     }
-    out
 }
 
 /// Removes characters that XML 1.0 does not allow anywhere in a document.
@@ -103,8 +161,39 @@ fn is_invisible(c: char) -> bool {
 /// straight, dashes become '-', letters lowercase, whitespace single.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in clean_line(text).chars() {
-        match c {
+    fold_append(text, &mut out);
+    out
+}
+
+/// Appends [`fold`] of `text` to `out`, after a space when both are
+/// non-empty: folding several texts into one buffer this way gives what
+/// folding them joined by newlines would, without the joined copy.
+pub fn fold_into(text: &str, out: &mut String) {
+    let before = out.len();
+    if before > 0 {
+        out.push(' ');
+    }
+    let start = out.len();
+    fold_append(text, out);
+    if out.len() == start {
+        out.truncate(before);
+    }
+}
+
+fn fold_append(text: &str, out: &mut String) {
+    if is_clean_ascii(text) && !text.contains('`') {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    for_each_clean(text, |piece| match piece {
+        Piece::Words(words) => {
+            let start = out.len();
+            out.push_str(words);
+            out[start..].make_ascii_lowercase();
+        }
+        Piece::Char(c) => match c {
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => {
                 out.push('\'')
             }
@@ -113,9 +202,8 @@ pub fn fold(text: &str) -> String {
             '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
             '\u{2026}' => out.push_str("..."),
             c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
+        },
+    });
 }
 
 /// The canonical form of a slug or title: lowercase alphanumeric words joined
@@ -161,6 +249,74 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `clean_line` as first written, one character at a time: the
+    /// definition the fast paths must agree with.
+    fn clean_line_reference(line: &str) -> String {
+        let mut out = String::new();
+        let mut pending_space = false;
+        for c in line.chars() {
+            let Some(c) = repair_c1(c) else { continue };
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+            } else if is_invisible(c) || !is_xml_char(c) {
+                continue;
+            } else {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// `fold` as first written, over the reference `clean_line`.
+    fn fold_reference(text: &str) -> String {
+        let mut out = String::new();
+        for c in clean_line_reference(text).chars() {
+            match c {
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`'
+                | '\u{00B4}' => out.push('\''),
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+                | '\u{00BB}' => out.push('"'),
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
+                '\u{2026}' => out.push_str("..."),
+                c => out.extend(c.to_lowercase()),
+            }
+        }
+        out
+    }
+
+    /// Text of the kinds the fast paths tell apart: plain ASCII words,
+    /// runs of spaces and controls, C1 controls, Unicode spaces, invisible
+    /// characters, quotes, dashes and letters whose lowercase is longer.
+    fn mixed_text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            "[A-Za-z0-9`.,!?'\"-]{1,8}",
+            "[ \t\n\r\u{b}\u{c}]{1,3}",
+            "[\u{0}-\u{1f}\u{7f}-\u{a0}]",
+            "[\u{2000}-\u{206f}\u{feff}\u{fffe}\u{ad}\u{ab}\u{bb}\u{b4}]",
+            "[İẞΣÉÅ한字\u{1f469}]",
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(pieces, 0..12).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        // Guards the ASCII fast paths: they give what the plain
+        // character-by-character definitions give, on any text.
+        #[test]
+        fn fast_paths_agree_with_the_definitions(text in mixed_text(), other in mixed_text()) {
+            prop_assert_eq!(clean_line(&text), clean_line_reference(&text));
+            prop_assert_eq!(fold(&text), fold_reference(&text));
+            let mut buf = fold(&other);
+            fold_into(&text, &mut buf);
+            prop_assert_eq!(buf, fold_reference(&format!("{other}\n{text}")));
+        }
+    }
 
     #[test]
     fn clean_line_folds_unicode_spaces_and_drops_controls() {

@@ -221,8 +221,8 @@ impl Sink for FailingSink {
     fn remove(&mut self, path: &str) -> Result<()> {
         self.inner.remove(path)
     }
-    fn stat(&self, path: &str) -> Option<Stat> {
-        self.inner.stat(path)
+    fn stat(&self, path: &str, recorded: Option<&Output>) -> Option<Stat> {
+        self.inner.stat(path, recorded)
     }
 }
 
@@ -405,4 +405,27 @@ fn pages_of_pruned_articles_are_removed() {
     let state = Location::File(dir.path().join("state.db"));
     let count = store::article_count(Store::open_read_only(&state).unwrap().conn()).unwrap();
     assert_eq!(left.len(), count, "a page per stored article: {left:?}");
+}
+
+/// Guards the default build: an `s3://` output is a usage error naming
+/// the missing cargo feature, before the store is created.
+#[cfg(not(feature = "s3"))]
+#[test]
+fn a_bucket_output_without_the_s3_feature_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    let args = [
+        "build",
+        sample.to_str().unwrap(),
+        "--out",
+        "s3://my-site/feeds/",
+    ];
+    let out = readmore(dir.path(), &args, None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("built without object storage (cargo feature \"s3\")"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join(".readmore").exists(), "no store created");
 }

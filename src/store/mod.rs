@@ -31,7 +31,8 @@
 //! - `gone`: keys of pruned articles with the generation that pruned them,
 //!   so the outputs step removes their pages without listing every record.
 //! - `outputs`: per written file, the signature of what it was rendered
-//!   from and its size and mtime, so an unchanged feed is not re-rendered.
+//!   from and its size and mtime (in a bucket: its `ETag`), so an unchanged
+//!   feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings, the
 //!   current generation, and per output directory the generation it is in
 //!   line with (see [`crate::outputs`]).
@@ -207,6 +208,9 @@ pub struct Output {
     pub digest: String,
     pub size: u64,
     pub mtime_ns: i64,
+    /// The object's `ETag` when the output is in a bucket: what the next
+    /// write to it is conditional on.
+    pub etag: Option<String>,
 }
 
 /// One build, as recorded.
@@ -816,7 +820,7 @@ pub fn set_meta(tx: &Tx, name: &str, value: &str) -> Result<()> {
 /// relative to it → what was last written there.
 pub fn outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
     db.query(
-        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs WHERE dir = $1",
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs WHERE dir = $1",
         args![dir],
     )?
     .into_iter()
@@ -828,7 +832,7 @@ pub fn outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
 /// run checks.
 pub fn site_outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
     db.query(
-        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs
          WHERE dir = $1 AND kind != 'page'",
         args![dir],
     )?
@@ -840,7 +844,7 @@ pub fn site_outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
 /// The output record of `path` in `dir`, if there is one.
 pub fn output(db: &Db, dir: &str, path: &str) -> Result<Option<Output>> {
     db.query_opt(
-        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs
          WHERE dir = $1 AND path = $2",
         args![dir, path],
     )?
@@ -857,6 +861,7 @@ fn output_row(mut r: Row) -> Result<(String, Output)> {
             digest: r.text(3)?,
             size: r.int(4)? as u64,
             mtime_ns: r.int(5)?,
+            etag: r.opt_text(6)?,
         },
     ))
 }
@@ -864,11 +869,11 @@ fn output_row(mut r: Row) -> Result<(String, Output)> {
 /// Records what was written to `path` in `dir`.
 pub fn set_output(db: &Db, dir: &str, path: &str, output: &Output) -> Result<()> {
     db.execute(
-        "INSERT INTO outputs (dir, path, kind, signature, digest, size, mtime_ns)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO outputs (dir, path, kind, signature, digest, size, mtime_ns, etag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (dir, path) DO UPDATE SET kind = excluded.kind,
          signature = excluded.signature, digest = excluded.digest, size = excluded.size,
-         mtime_ns = excluded.mtime_ns",
+         mtime_ns = excluded.mtime_ns, etag = excluded.etag",
         args![
             dir,
             path,
@@ -876,7 +881,8 @@ pub fn set_output(db: &Db, dir: &str, path: &str, output: &Output) -> Result<()>
             &output.signature,
             &output.digest,
             output.size as i64,
-            output.mtime_ns
+            output.mtime_ns,
+            output.etag.as_deref()
         ],
     )?;
     Ok(())
