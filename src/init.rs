@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::error::UsageError;
 use crate::parse::Encoding;
 use crate::read;
-use crate::source::Input;
+use crate::source::{self, Input};
 
 /// What `init` found on the page.
 #[derive(Debug)]
@@ -78,8 +78,7 @@ pub fn init(source: &str, label: Option<&str>, path: &Path, diag: &mut dyn Write
 /// The source as the config names it: paths in a config are relative to
 /// its directory, so a relative path given from elsewhere becomes absolute.
 fn source_in_config(source: &str, config: &Path) -> String {
-    let lower = source.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    if source::is_url(source) {
         return source.to_string();
     }
     let in_cwd = config.parent().is_none_or(|p| p.as_os_str().is_empty());

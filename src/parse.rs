@@ -1,14 +1,18 @@
 //! Text dumps of "Read More" listing pages → [`Article`] values.
 //!
 //! The parser reads lines from any [`BufRead`] and yields one article at a
-//! time, so memory grows with the longest excerpt, never with the input. It
+//! time, so memory grows with the longest excerpt, never with the input;
+//! an excerpt holds at most [`MAX_EXCERPT_LINES`] lines and
+//! [`MAX_EXCERPT_BYTES`] bytes, and no line is read into memory past
+//! [`MAX_LINE_BYTES`] (an excerpt over a limit is dropped with a warning,
+//! and what follows it up to its boundary is skipped). It
 //! decides what each line is (slug, title, dek, heading, figure, paragraph,
 //! author block, boilerplate, boundary) and records what it skipped or
 //! doubted as [`Diagnostic`]s with line numbers; callers drain them with
 //! [`Parser::take_diagnostics`]. Sorting articles into sections and dating
 //! them are left to later stages.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 
 use crate::article::{Article, Author, Block};
 use crate::diag::Diagnostic;
@@ -16,7 +20,12 @@ use crate::text::{clean_line, fold, slug_key};
 
 /// An excerpt that has not met its boundary after this many lines is not an
 /// excerpt: it is dropped with a warning so that memory stays bounded.
-const MAX_EXCERPT_LINES: usize = 20_000;
+pub const MAX_EXCERPT_LINES: usize = 20_000;
+/// The same for its bytes: the sample's longest excerpt is under 10 KiB.
+pub const MAX_EXCERPT_BYTES: usize = 16 * 1024 * 1024;
+/// Longest line read: a longer one is skipped (never held whole) and the
+/// excerpt it is part of dropped. The sample's longest line is under 2 KiB.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 /// A dek is one short sentence; a longer line after two blanks is body text.
 const MAX_DEK_CHARS: usize = 300;
 /// Longest line still taken for a subheading.
@@ -83,6 +92,14 @@ pub enum Encoding {
     Lossy,
 }
 
+/// What one read gave.
+enum Read {
+    /// A line, cleaned.
+    Line(String),
+    /// A line over [`MAX_LINE_BYTES`], skipped.
+    Overlong,
+}
+
 /// A non-blank input line with its position.
 #[derive(Debug)]
 struct Line {
@@ -102,6 +119,8 @@ pub struct Parser<R> {
     blanks: usize,
     page_author: Option<String>,
     excerpt: Vec<Line>,
+    /// The bytes of the excerpt's lines.
+    excerpt_bytes: usize,
     /// An oversized excerpt was dropped: lines up to the next boundary are
     /// its tail, not a new article.
     skipping: bool,
@@ -120,6 +139,7 @@ impl<R: BufRead> Parser<R> {
             blanks: 0,
             page_author: None,
             excerpt: Vec::new(),
+            excerpt_bytes: 0,
             skipping: false,
             diagnostics: Vec::new(),
             finished: false,
@@ -131,16 +151,25 @@ impl<R: BufRead> Parser<R> {
         std::mem::take(&mut self.diagnostics)
     }
 
-    /// Reads the next line, cleaned; `None` at the end of the input.
-    fn read_line(&mut self) -> Result<Option<String>, ParseError> {
+    /// Reads the next line, cleaned; `None` at the end of the input. A line
+    /// over [`MAX_LINE_BYTES`] is skipped, read but not kept: it comes back
+    /// as [`Read::Overlong`].
+    fn read_line(&mut self) -> Result<Option<Read>, ParseError> {
         self.buf.clear();
-        let read = self.reader.read_until(b'\n', &mut self.buf)?;
+        let read = (&mut self.reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut self.buf)?;
         if read == 0 {
             return Ok(None);
         }
         self.line_no += 1;
         let start = self.offset;
         self.offset += read as u64;
+        if self.buf.len() > MAX_LINE_BYTES && self.buf.last() != Some(&b'\n') {
+            self.offset += self.reader.skip_until(b'\n')? as u64;
+            self.buf.clear();
+            return Ok(Some(Read::Overlong));
+        }
         while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
             self.buf.pop();
         }
@@ -160,7 +189,31 @@ impl<R: BufRead> Parser<R> {
                 clean_line(&String::from_utf8_lossy(&self.buf))
             }
         };
-        Ok(Some(text))
+        Ok(Some(Read::Line(text)))
+    }
+
+    /// A line over [`MAX_LINE_BYTES`]: the excerpt it is part of is dropped.
+    fn overlong(&mut self) {
+        self.blanks = 0;
+        let what = if self.skipping {
+            "skipped with the rest of the excerpt"
+        } else if self.excerpt.is_empty() {
+            "skipped"
+        } else {
+            self.drop_excerpt();
+            "skipped with the excerpt it is part of, up to the next boundary"
+        };
+        self.diagnostics.push(Diagnostic::warning(
+            self.line_no,
+            format!("line over the {MAX_LINE_BYTES} byte limit; {what}"),
+        ));
+    }
+
+    /// Drops the excerpt read so far and skips up to the next boundary.
+    fn drop_excerpt(&mut self) {
+        self.excerpt.clear();
+        self.excerpt_bytes = 0;
+        self.skipping = true;
     }
 
     /// Takes one cleaned line; returns an article when the line completes one.
@@ -191,21 +244,22 @@ impl<R: BufRead> Parser<R> {
                 return None;
             }
             let lines = std::mem::take(&mut self.excerpt);
+            self.excerpt_bytes = 0;
             return self.assemble(lines, Some((line.no, boundary.to_string())));
         }
         let split = self.starts_new_article(&line.text);
+        self.excerpt_bytes += line.text.len();
         self.excerpt.push(line);
         if let Some(at) = split {
             return self.close_unbounded(at);
         }
-        if self.excerpt.len() > MAX_EXCERPT_LINES {
+        if self.excerpt.len() > MAX_EXCERPT_LINES || self.excerpt_bytes > MAX_EXCERPT_BYTES {
             let first = self.excerpt[0].no;
-            self.excerpt.clear();
-            self.skipping = true;
+            self.drop_excerpt();
             self.diagnostics.push(Diagnostic::warning(
                 first,
                 format!(
-                    "no 'Read More »' boundary within {MAX_EXCERPT_LINES} lines; excerpt skipped up to the next boundary"
+                    "no 'Read More »' boundary within {MAX_EXCERPT_LINES} lines or {MAX_EXCERPT_BYTES} bytes; excerpt skipped up to the next boundary"
                 ),
             ));
         }
@@ -226,6 +280,7 @@ impl<R: BufRead> Parser<R> {
     /// keeps the lines from `at` on as the start of the next one.
     fn close_unbounded(&mut self, at: usize) -> Option<Article> {
         let next = self.excerpt.split_off(at);
+        self.excerpt_bytes = next.iter().map(|l| l.text.len()).sum();
         let mut lines = std::mem::replace(&mut self.excerpt, next);
         let start = lines[0].no;
         self.diagnostics.push(Diagnostic::warning(
@@ -346,11 +401,12 @@ impl<R: BufRead> Iterator for Parser<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
             match self.read_line() {
-                Ok(Some(text)) => {
+                Ok(Some(Read::Line(text))) => {
                     if let Some(article) = self.feed(text) {
                         return Some(Ok(article));
                     }
                 }
+                Ok(Some(Read::Overlong)) => self.overlong(),
                 Ok(None) => {
                     self.finished = true;
                     if let Some(first) = self.excerpt.first() {
@@ -362,6 +418,7 @@ impl<R: BufRead> Iterator for Parser<R> {
                             ),
                         ));
                         self.excerpt.clear();
+                        self.excerpt_bytes = 0;
                     }
                 }
                 Err(e) => {

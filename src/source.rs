@@ -251,7 +251,8 @@ fn charset_label(text: &str) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
-fn is_url(s: &str) -> bool {
+/// Whether an input names a URL (fetched) rather than a path.
+pub fn is_url(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }

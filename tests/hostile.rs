@@ -698,3 +698,31 @@ fn numeric_permalinks_with_near_identical_titles_stay_two_articles() {
     let feed = feed_rs::parser::parse(&atom[..]).unwrap();
     assert_eq!(feed.entries.len(), 2);
 }
+
+// A text dump with a line of megabytes is read without holding it: the
+// excerpt holding it is skipped with `file:line: warning:`, the others
+// become feeds, and the run succeeds.
+#[test]
+fn a_text_dump_with_a_huge_line_warns_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(readmore::parse::MAX_LINE_BYTES + 1);
+    let dump = format!(
+        "big\n\nBig\n\n{huge}\n\nBig Read More »\n\nsmall\n\nSmall\n\nText.\n\nSmall Read More »\n"
+    );
+    fs::write(dir.path().join("dump.txt"), dump).unwrap();
+    let out = build(dir.path(), &["dump.txt"], NOW);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("dump.txt:5: warning: line over the 1048576 byte limit"),
+        "{}",
+        stderr(&out)
+    );
+    let atom = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    let feed = feed_rs::parser::parse(&atom[..]).unwrap();
+    let titles: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert_eq!(titles, ["Small"]);
+}

@@ -268,3 +268,68 @@ fn memory_is_bounded_by_the_excerpt_not_the_input() {
         .count();
     assert_eq!(skipped, 1, "{warnings:?}");
 }
+
+#[test]
+// A line of many megabytes is skipped without being held, and its excerpt
+// is dropped with a warning naming the line; the next article is kept.
+fn a_huge_line_is_skipped_not_read_whole() {
+    use readmore::parse::MAX_LINE_BYTES;
+    use std::io::{BufReader, Read, repeat};
+    let huge = 64 * MAX_LINE_BYTES as u64;
+    let input = b"Author name: Jane Doe\n\nbig\n\nBig\n\nFirst paragraph.\n\n"
+        .chain(repeat(b'x').take(huge))
+        .chain(&b"\n\nLast paragraph.\n\nBig Read More \xC2\xBB\n\nnext\n\nNext\n\nText.\n\nNext Read More \xC2\xBB\n"[..]);
+    // A small buffer: the line passes through it in thousands of reads.
+    let mut parser = Parser::new(BufReader::with_capacity(8192, input), Encoding::Strict);
+    let titles: Vec<String> = parser.by_ref().map(|a| a.unwrap().title).collect();
+    assert_eq!(titles, ["Next"]);
+    let diagnostics = parser.take_diagnostics();
+    assert!(
+        diagnostics.iter().any(|d| d.line == 9
+            && d.level == Level::Warning
+            && d.message.contains("line over the 1048576 byte limit")),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+// A huge line that is the last of the input, with no newline, ends the input cleanly.
+fn a_huge_last_line_without_newline_is_skipped() {
+    use readmore::parse::MAX_LINE_BYTES;
+    use std::io::{BufReader, Read, repeat};
+    let input = &b"a\n\nA\n\nText.\n\nA Read More \xC2\xBB\n\n"[..];
+    let input = input.chain(repeat(b'\xff').take(2 * MAX_LINE_BYTES as u64));
+    let mut parser = Parser::new(BufReader::new(input), Encoding::Strict);
+    let titles: Vec<String> = parser.by_ref().map(|a| a.unwrap().title).collect();
+    assert_eq!(titles, ["A"]);
+    let diagnostics = parser.take_diagnostics();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.line == 9 && d.message.ends_with("; skipped")),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+// Lines each under the line limit still cannot add up past the excerpt's byte limit.
+fn an_excerpt_over_the_byte_limit_is_dropped() {
+    use readmore::parse::{MAX_EXCERPT_BYTES, MAX_LINE_BYTES};
+    use std::io::{BufReader, Read, repeat};
+    let mut input: Box<dyn Read> = Box::new(&b"big\n\nBig\n\n"[..]);
+    for _ in 0..=MAX_EXCERPT_BYTES / MAX_LINE_BYTES {
+        let line = repeat(b'x').take(MAX_LINE_BYTES as u64 - 1);
+        input = Box::new(input.chain(line).chain(&b"\n\n"[..]));
+    }
+    let tail = &b"Big Read More \xC2\xBB\n\nnext\n\nNext\n\nText.\n\nNext Read More \xC2\xBB\n"[..];
+    let mut parser = Parser::new(BufReader::new(input.chain(tail)), Encoding::Strict);
+    let titles: Vec<String> = parser.by_ref().map(|a| a.unwrap().title).collect();
+    assert_eq!(titles, ["Next"]);
+    let diagnostics = parser.take_diagnostics();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.line == 1 && d.message.contains("excerpt skipped")),
+        "{diagnostics:?}"
+    );
+}

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use url::Url;
 
 use crate::article::Article;
 use crate::body::blocks;
@@ -192,8 +193,7 @@ fn feed_title(site: &Site, section_title: &str, name: &str) -> String {
 /// Only http(s) permalinks are linked: a page's `javascript:` or `data:`
 /// link never becomes one.
 fn is_web_link(link: &str) -> bool {
-    let lower = link.to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
+    Url::parse(link).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
 }
 
 fn count(n: usize) -> String {
@@ -244,6 +244,9 @@ mod tests {
         let now = Utc::now();
         let page =
             |a: &Article| String::from_utf8(article(&site, a, &section, (now, now))).unwrap();
+        assert!(!page(&stored).contains("original article"));
+        // Starts like a web link, but is not a URL.
+        stored.permalink = Some("https://[::1/a".into());
         assert!(!page(&stored).contains("original article"));
         stored.permalink = Some("https://example.org/a?b=1&c=2".into());
         assert!(page(&stored).contains(
