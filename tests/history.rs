@@ -482,3 +482,54 @@ fn status_reports_sections_and_the_last_run() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("no store at"));
 }
+
+/// Makes every later attempt to record a run in the store at `db` fail.
+fn refuse_run_records(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_runs BEFORE INSERT ON runs
+         BEGIN SELECT RAISE(ABORT, 'runs refused by the test'); END;",
+    )
+    .unwrap();
+}
+
+// A run that fails (here: the output directory stays locked, exit 3) and
+// then cannot be recorded reports its own error and exit code; the
+// recording failure is only a warning.
+#[test]
+fn a_failure_to_record_the_run_does_not_replace_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    refuse_run_records(&dir.path().join("state.db"));
+    let feeds = fs::File::open(dir.path().join("feeds")).unwrap();
+    feeds.lock().unwrap();
+    let out = build(dir.path(), &page_b(), T2, &["--lock-timeout", "1"]);
+    feeds.unlock().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("readmore: error: another readmore build holds"),
+        "{err}"
+    );
+    assert!(
+        err.contains("readmore: warning: cannot record the run in the store")
+            && err.contains("runs refused by the test"),
+        "{err}"
+    );
+}
+
+// A run that wrote its feeds but cannot be recorded says so as a warning
+// and exits 0: exit 1 would claim that no feed changed.
+#[test]
+fn a_run_that_wrote_feeds_but_cannot_be_recorded_exits_0_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    refuse_run_records(&dir.path().join("state.db"));
+    let before = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    let err = ok(build(dir.path(), &page_b(), T2, &[]));
+    assert!(
+        err.contains("readmore: warning: cannot record the run in the store"),
+        "{err}"
+    );
+    assert_ne!(fs::read(dir.path().join("feeds/all.atom")).unwrap(), before);
+}
