@@ -358,9 +358,43 @@ fn assert_feeds_whole(dir: &Path) {
     }
 }
 
+/// Every article page an `all.atom` entry links to exists and is that
+/// article's: its heading is the entry's title and its first date the
+/// entry's published date (pages are switched in before the feeds).
+fn assert_pages_match_the_feed(dir: &Path) {
+    let feeds = dir.join("feeds");
+    let Ok(atom) = fs::read(feeds.join("all.atom")) else {
+        return;
+    };
+    let feed = feed_rs::parser::parse(&atom[..]).unwrap();
+    let heading = scraper::Selector::parse("article h1").unwrap();
+    let published = scraper::Selector::parse("article p.meta time").unwrap();
+    let mut pages = 0;
+    for entry in &feed.entries {
+        let link = &entry.links[0].href;
+        let Some(page) = link.strip_prefix("https://feeds.example.org/rm/") else {
+            continue;
+        };
+        let text = fs::read_to_string(feeds.join(page))
+            .unwrap_or_else(|e| panic!("{page}, linked from all.atom: {e}"));
+        let html = scraper::Html::parse_document(&text);
+        let h1: String = html.select(&heading).next().unwrap().text().collect();
+        assert_eq!(h1, entry.title.as_ref().unwrap().content, "{page}");
+        let date = html.select(&published).next().unwrap().attr("datetime");
+        let want = entry
+            .published
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert_eq!(date, Some(want.as_str()), "{page}");
+        pages += 1;
+    }
+    assert!(pages > 0, "all.atom links no article page");
+}
+
 /// Kills builds at pseudo-random moments and checks after each kill that
-/// every feed is a complete old or new version and the store is sound;
-/// then a normal build completes.
+/// every feed is a complete old or new version, every page its feeds link
+/// to is there and shows that article, and the store is sound; then a
+/// normal build completes and matches a clean build byte for byte.
 #[test]
 fn killed_builds_leave_whole_feeds_and_a_sound_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -403,6 +437,7 @@ fn killed_builds_leave_whole_feeds_and_a_sound_store() {
             full = (full / 2).max(1_000);
         }
         assert_feeds_whole(dir.path());
+        assert_pages_match_the_feed(dir.path());
         assert_integrity(&dir.path().join("state.db"));
     }
     assert!(
