@@ -252,17 +252,11 @@ fn try_fetch(
             .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
             .map(str::to_string)
     };
-    let too_big = || {
-        format!(
-            "body over the {} byte limit (fetch.max_bytes)",
-            config.max_bytes
-        )
-    };
     if header(CONTENT_LENGTH)
         .and_then(|l| l.parse::<u64>().ok())
         .is_some_and(|l| l > config.max_bytes)
     {
-        return Err(too_big());
+        return Err(over_limit(config.max_bytes));
     }
     let content_type = header(CONTENT_TYPE);
     let validators = Validators {
@@ -270,29 +264,44 @@ fn try_fetch(
         last_modified: header(LAST_MODIFIED),
     };
     let url = redact::strip(response.url().clone());
-    let mut body = Vec::new();
-    let mut reader = response.take(config.max_bytes + 1);
-    let mut chunk = [0; 16 * 1024];
-    loop {
-        deadline.left()?;
-        match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(deadline
-                    .left()
-                    .map_or_else(|why| why, |_| format!("reading the body: {e}")));
-            }
-        }
-    }
-    if body.len() as u64 > config.max_bytes {
-        return Err(too_big());
-    }
+    let body = read_limited(response, config.max_bytes, || deadline.left().map(drop))?;
     Ok(Fetched::Page(Page {
         body,
         content_type,
         url,
         validators,
     }))
+}
+
+/// Reads `reader` whole, refusing more than `max_bytes` (at most one byte
+/// more is read, so memory stays bounded); `go_on` is asked before each
+/// chunk and after a failed read (a deadline). The one body limit of
+/// fetched pages and of pages and feeds read whole from files or stdin.
+pub fn read_limited(
+    reader: impl Read,
+    max_bytes: u64,
+    mut go_on: impl FnMut() -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    let mut reader = reader.take(max_bytes + 1);
+    let mut chunk = [0; 16 * 1024];
+    loop {
+        go_on()?;
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(go_on().err().unwrap_or_else(|| format!("cannot read: {e}"))),
+        }
+    }
+    if body.len() as u64 > max_bytes {
+        return Err(over_limit(max_bytes));
+    }
+    Ok(body)
+}
+
+fn over_limit(max_bytes: u64) -> String {
+    format!(
+        "over the {max_bytes} byte limit (fetch.max_bytes); raise it in the config to read this source"
+    )
 }

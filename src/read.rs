@@ -7,12 +7,16 @@
 //! duplicates ([`crate::dedup`]), and printing every diagnostic as
 //! `file:line: level: message`.
 //!
-//! A URL that fails (status, timeout, size, a feed that cannot be parsed)
-//! is reported and skipped, so the other sources still count; a local file that cannot be read, or invalid
-//! UTF-8 without `--lossy`, fails the run.
+//! Every source takes one path: its bytes (fetched, or opened) are told
+//! apart and parsed by one function, whose failures (invalid UTF-8 without
+//! `--lossy`, over `fetch.max_bytes`, a feed that cannot be read) come back
+//! as one kind, with the line to blame when there is one. A URL's failure
+//! (those, or a status, a timeout) is reported as `url[:line]: error: why`
+//! and skipped, so the other sources still count; a local file's fails the
+//! run with the same `file[:line]: why`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
@@ -97,135 +101,34 @@ pub fn read(
         ));
     }
     let sources = source::resolve(inputs)?;
-    let mut fetched = fetch_urls(config, &sources, known)?.into_iter();
+    let reader = Reader {
+        config,
+        known,
+        encoding,
+    };
+    let mut fetched = reader.fetch_urls(&sources)?.into_iter();
     let mut reading = Reading::default();
     let mut seen = Seen::new(known.map(|k| &k.ids[..]));
     for source in &sources {
         let name = source.name();
-        let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
-        let zone = source.zone.unwrap_or(config.site.zone());
-        // What else decides the articles read from a file, with its bytes.
-        let settings = format!(
-            "{label}\u{0}{:?}\u{0}{zone:?}",
-            source.page_url.as_ref().map(|u| u.as_str())
-        );
-        let file = match (&source.origin, known) {
-            (Origin::File(path), Some(known)) => {
-                let (key, print) = (
-                    fingerprint::key(path)?,
-                    fingerprint::of_file(path, &settings, encoding)?,
-                );
-                if known.validators(&key).etag.as_deref() == Some(print.as_str()) {
-                    reading.unchanged.push(key);
-                    continue;
-                }
-                Some((key, print))
-            }
-            _ => None,
-        };
         let pages_before = reading.pages.len();
-        let (mut articles, mut diagnostics) = match &source.origin {
-            Origin::Url(_) => match fetched.next().context("a fetch result per URL")? {
-                Fetched::Page(page) => {
-                    let kind = source::kind_of(page.content_type.as_deref(), &page.body);
-                    let how = How {
-                        kind,
-                        page_url: Some(source.page_url.as_ref().unwrap_or(&page.url)),
-                        content_type: page.content_type.as_deref(),
-                        label,
-                        zone,
-                        max_bytes: config.fetch.max_bytes,
-                    };
-                    let feed = (kind == Kind::Feed)
-                        .then(|| feedsrc::read_feed(&page.body, Some(&page.url)));
-                    let mut parsed = match feed {
-                        Some(Ok(parsed)) => parsed,
-                        Some(Err(why)) => {
-                            writeln!(diag, "{name}:1: error: {why}")?;
-                            reading.failed.push((name, why));
-                            continue;
-                        }
-                        // A page that cannot be read (invalid UTF-8) is its
-                        // source's failure alone, like a bad status.
-                        None => match parse(&name, &page.body[..], &how, encoding) {
-                            Ok(parsed) => parsed,
-                            Err(e) => {
-                                let why = format!("{e:#}");
-                                writeln!(diag, "{why}")?;
-                                reading.failed.push((name, why));
-                                continue;
-                            }
-                        },
-                    };
-                    let mut record = Some(name.clone());
-                    if kind == Kind::Html && parsed.0.is_empty() {
-                        let html = String::from_utf8_lossy(&page.body);
-                        if let Some(url) = feedsrc::advertised_feed(&html, &page.url) {
-                            let feed = redact::strip(url.clone());
-                            match discover(config, known, &url)? {
-                                Discovered::Read(articles, mut diagnostics, recorded) => {
-                                    let note = format!(
-                                        "no excerpts on the page; read through the feed it advertises, {feed}"
-                                    );
-                                    diagnostics.insert(0, Diagnostic::note(1, note));
-                                    parsed = (articles, diagnostics);
-                                    reading.pages.push(recorded);
-                                    record = None;
-                                }
-                                Discovered::NotModified => {
-                                    reading.unchanged.push(feed.to_string());
-                                    continue;
-                                }
-                                Discovered::Failed(why) => {
-                                    let why = format!("its advertised feed {feed}: {why}");
-                                    writeln!(diag, "{name}: error: {why}")?;
-                                    reading.failed.push((name, why));
-                                    continue;
-                                }
-                            }
-                        }
-                    }
-                    if let Some(url) = record {
-                        reading.pages.push(ParsedPage {
-                            url,
-                            validators: page.validators,
-                            keys: parsed.0.iter().map(|a| a.key.clone()).collect(),
-                        });
-                    }
-                    parsed
-                }
-                Fetched::NotModified => {
-                    reading.unchanged.push(name);
-                    continue;
-                }
-                Fetched::Failed(why) => {
-                    writeln!(diag, "{name}: error: {why}")?;
-                    reading.failed.push((name, why));
-                    continue;
-                }
-            },
-            _ => {
-                let (reader, kind) = source.open()?;
-                let how = How {
-                    kind,
-                    page_url: source.page_url.as_ref(),
-                    content_type: None,
-                    label,
-                    zone,
-                    max_bytes: config.fetch.max_bytes,
-                };
-                let parsed = parse(&name, reader, &how, encoding)?;
-                if let Some((key, print)) = file {
-                    reading.pages.push(ParsedPage {
-                        url: key,
-                        validators: Validators {
-                            etag: Some(print),
-                            last_modified: None,
-                        },
-                        keys: parsed.0.iter().map(|a| a.key.clone()).collect(),
-                    });
-                }
-                parsed
+        let got = match &source.origin {
+            Origin::Url(_) => {
+                let fetched = fetched.next().context("a fetch result per URL")?;
+                reader.read_page(source, fetched, &mut reading.pages)?
+            }
+            _ => reader.read_local(source, &mut reading.pages)?,
+        };
+        let (mut articles, mut diagnostics) = match got {
+            Got::Read(articles, diagnostics) => (articles, diagnostics),
+            Got::Unchanged(key) => {
+                reading.unchanged.push(key);
+                continue;
+            }
+            Got::Failed(failure) => {
+                writeln!(diag, "{}", failure.error_in(&name))?;
+                reading.failed.push((name, failure.summary()));
+                continue;
             }
         };
         for (line, note) in seen.adopt(&mut articles) {
@@ -252,59 +155,221 @@ pub fn read(
     Ok(reading)
 }
 
-/// Fetches the URL sources, in source order.
-fn fetch_urls(config: &Config, sources: &[Source], known: Option<&Known>) -> Result<Vec<Fetched>> {
-    let requests: Vec<fetch::Request> = sources
-        .iter()
-        .filter_map(|source| match &source.origin {
-            Origin::Url(url) => Some(fetch::Request {
-                url: url.clone(),
-                validators: known
-                    .map(|k| k.validators(&source.name()))
-                    .unwrap_or_default(),
-            }),
-            _ => None,
-        })
-        .collect();
-    if requests.is_empty() {
-        return Ok(Vec::new());
+/// What reading one source gave.
+enum Got {
+    Read(Vec<Article>, Vec<Diagnostic>),
+    /// Unchanged since it was last parsed (`304`, the same fingerprint):
+    /// its key in the store.
+    Unchanged(String),
+    /// Nothing, and why: this source's failure alone.
+    Failed(Unreadable),
+}
+
+/// Why a source's bytes gave nothing: where (a line, when one is to
+/// blame) and what.
+#[derive(Debug)]
+struct Unreadable {
+    line: Option<usize>,
+    why: String,
+}
+
+impl Unreadable {
+    fn new(why: impl Into<String>) -> Self {
+        Self {
+            line: None,
+            why: why.into(),
+        }
     }
-    fetch::fetch_all(&requests, &config.fetch, &config.site.base_url)
+
+    /// `name:line: why`, or `name: why`.
+    fn at(&self, name: &str) -> String {
+        self.located(name, "")
+    }
+
+    /// `name:line: error: why`, or `name: error: why`.
+    fn error_in(&self, name: &str) -> String {
+        self.located(name, "error: ")
+    }
+
+    /// `line N: why`, or `why`: what the run's summary says after the name.
+    fn summary(&self) -> String {
+        match self.line {
+            Some(line) => format!("line {line}: {}", self.why),
+            None => self.why.clone(),
+        }
+    }
+
+    fn located(&self, name: &str, level: &str) -> String {
+        match self.line {
+            Some(line) => format!("{name}:{line}: {level}{}", self.why),
+            None => format!("{name}: {level}{}", self.why),
+        }
+    }
 }
 
-/// What reading a page's advertised feed gave.
-enum Discovered {
-    Read(Vec<Article>, Vec<Diagnostic>, ParsedPage),
-    NotModified,
-    Failed(String),
+/// What every source of a run is read with.
+struct Reader<'a> {
+    config: &'a Config,
+    known: Option<&'a Known>,
+    encoding: Encoding,
 }
 
-/// Fetches the feed a page advertises (conditionally, under its own URL)
-/// and reads it.
-fn discover(config: &Config, known: Option<&Known>, feed: &Url) -> Result<Discovered> {
-    let name = redact::strip(feed.clone()).to_string();
-    let request = fetch::Request {
-        url: feed.clone(),
-        validators: known.map(|k| k.validators(&name)).unwrap_or_default(),
-    };
-    let fetched = fetch::fetch_all(&[request], &config.fetch, &config.site.base_url)?;
-    Ok(match fetched.into_iter().next() {
-        Some(Fetched::Page(page)) => match feedsrc::read_feed(&page.body, Some(&page.url)) {
-            Ok((articles, diagnostics)) => {
-                let keys = articles.iter().map(|a| a.key.clone()).collect();
-                let recorded = ParsedPage {
-                    url: name,
-                    validators: page.validators,
-                    keys,
-                };
-                Discovered::Read(articles, diagnostics, recorded)
+impl Reader<'_> {
+    /// Reads a file or stdin; skips a file whose fingerprint the store holds.
+    /// A file that cannot be read fails the run.
+    fn read_local(&self, source: &Source, pages: &mut Vec<ParsedPage>) -> Result<Got> {
+        let (config, encoding) = (self.config, self.encoding);
+        let name = source.name();
+        let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
+        let zone = source.zone.unwrap_or(config.site.zone());
+        let file = match (&source.origin, self.known) {
+            (Origin::File(path), Some(known)) => {
+                // What else decides the articles read from a file, with its bytes.
+                let settings = format!(
+                    "{label}\u{0}{:?}\u{0}{zone:?}",
+                    source.page_url.as_ref().map(|u| u.as_str())
+                );
+                let (key, print) = (
+                    fingerprint::key(path)?,
+                    fingerprint::of_file(path, &settings, encoding)?,
+                );
+                if known.validators(&key).etag.as_deref() == Some(print.as_str()) {
+                    return Ok(Got::Unchanged(key));
+                }
+                Some((key, print))
             }
-            Err(why) => Discovered::Failed(why),
-        },
-        Some(Fetched::NotModified) => Discovered::NotModified,
-        Some(Fetched::Failed(why)) => Discovered::Failed(why),
-        None => Discovered::Failed("not fetched".into()),
-    })
+            _ => None,
+        };
+        let (reader, kind) = source.open()?;
+        let how = How {
+            kind,
+            page_url: source.page_url.as_ref(),
+            content_type: None,
+            label,
+            zone,
+            max_bytes: config.fetch.max_bytes,
+        };
+        let (articles, diagnostics) =
+            parse(reader, &how, encoding).map_err(|failure| anyhow!(failure.at(&name)))?;
+        if let Some((key, print)) = file {
+            pages.push(ParsedPage {
+                url: key,
+                validators: Validators {
+                    etag: Some(print),
+                    last_modified: None,
+                },
+                keys: Vec::new(),
+            });
+        }
+        Ok(Got::Read(articles, diagnostics))
+    }
+
+    /// Reads what fetching a URL gave: the page parsed as what it is, or, for
+    /// an HTML page without excerpts, through the feed it advertises.
+    fn read_page(
+        &self,
+        source: &Source,
+        fetched: Fetched,
+        pages: &mut Vec<ParsedPage>,
+    ) -> Result<Got> {
+        let (config, encoding) = (self.config, self.encoding);
+        let name = source.name();
+        let page = match fetched {
+            Fetched::Page(page) => page,
+            Fetched::NotModified => return Ok(Got::Unchanged(name)),
+            Fetched::Failed(why) => return Ok(Got::Failed(Unreadable::new(why))),
+        };
+        let kind = source::kind_of(page.content_type.as_deref(), &page.body);
+        let how = How {
+            kind,
+            page_url: Some(source.page_url.as_ref().unwrap_or(&page.url)),
+            content_type: page.content_type.as_deref(),
+            label: source.label.as_deref().unwrap_or(DEFAULT_LABEL),
+            zone: source.zone.unwrap_or(config.site.zone()),
+            max_bytes: config.fetch.max_bytes,
+        };
+        let (articles, diagnostics) = match parse(&page.body[..], &how, encoding) {
+            Ok(parsed) => parsed,
+            Err(failure) => return Ok(Got::Failed(failure)),
+        };
+        if kind == Kind::Html && articles.is_empty() {
+            let html = String::from_utf8_lossy(&page.body);
+            if let Some(feed) = feedsrc::advertised_feed(&html, &page.url) {
+                return self.discover(&feed, pages);
+            }
+        }
+        pages.push(ParsedPage {
+            url: name,
+            validators: page.validators,
+            keys: Vec::new(),
+        });
+        Ok(Got::Read(articles, diagnostics))
+    }
+
+    /// Fetches the URL sources, in source order.
+    fn fetch_urls(&self, sources: &[Source]) -> Result<Vec<Fetched>> {
+        let requests: Vec<fetch::Request> = sources
+            .iter()
+            .filter_map(|source| match &source.origin {
+                Origin::Url(url) => Some(fetch::Request {
+                    url: url.clone(),
+                    validators: self
+                        .known
+                        .map(|k| k.validators(&source.name()))
+                        .unwrap_or_default(),
+                }),
+                _ => None,
+            })
+            .collect();
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let config = self.config;
+        fetch::fetch_all(&requests, &config.fetch, &config.site.base_url)
+    }
+
+    /// Fetches the feed a page advertises (conditionally, under its own URL)
+    /// and reads it as a feed source of its own; its failure is the page's.
+    fn discover(&self, feed: &Url, pages: &mut Vec<ParsedPage>) -> Result<Got> {
+        let (config, encoding) = (self.config, self.encoding);
+        let name = redact::strip(feed.clone()).to_string();
+        let request = fetch::Request {
+            url: feed.clone(),
+            validators: self.known.map(|k| k.validators(&name)).unwrap_or_default(),
+        };
+        let fetched = fetch::fetch_all(&[request], &config.fetch, &config.site.base_url)?;
+        let failed = |why: &str| {
+            Got::Failed(Unreadable::new(format!(
+                "its advertised feed {name}: {why}"
+            )))
+        };
+        let page = match fetched.into_iter().next() {
+            Some(Fetched::Page(page)) => page,
+            Some(Fetched::NotModified) => return Ok(Got::Unchanged(name)),
+            Some(Fetched::Failed(why)) => return Ok(failed(&why)),
+            None => return Ok(failed("not fetched")),
+        };
+        let how = How {
+            kind: Kind::Feed,
+            page_url: Some(&page.url),
+            content_type: page.content_type.as_deref(),
+            label: DEFAULT_LABEL,
+            zone: config.site.zone(),
+            max_bytes: config.fetch.max_bytes,
+        };
+        let (articles, mut diagnostics) = match parse(&page.body[..], &how, encoding) {
+            Ok(parsed) => parsed,
+            Err(failure) => return Ok(failed(&failure.why)),
+        };
+        let note = format!("no excerpts on the page; read through the feed it advertises, {name}");
+        diagnostics.insert(0, Diagnostic::note(1, note));
+        pages.push(ParsedPage {
+            url: name,
+            validators: page.validators,
+            keys: Vec::new(),
+        });
+        Ok(Got::Read(articles, diagnostics))
+    }
 }
 
 /// How to read one source's bytes.
@@ -324,48 +389,33 @@ struct How<'a> {
     max_bytes: u64,
 }
 
-/// Parses one source's bytes as what they are.
+/// Parses one source's bytes as what they are. Every way they can fail
+/// (invalid UTF-8, too big, not a readable feed) is an [`Unreadable`],
+/// which the caller makes a URL's failure alone or a file's failed run.
 fn parse(
-    name: &str,
     reader: impl BufRead,
     how: &How,
     encoding: Encoding,
-) -> Result<(Vec<Article>, Vec<Diagnostic>)> {
+) -> Result<(Vec<Article>, Vec<Diagnostic>), Unreadable> {
     match how.kind {
         Kind::Text => {
             let mut parser = Parser::new(reader, encoding);
             let mut articles = Vec::new();
             for next in parser.by_ref() {
                 articles.push(next.map_err(|e| match e {
-                    ParseError::InvalidUtf8 { line, .. } => anyhow!("{name}:{line}: {e}"),
-                    ParseError::Io(_) => anyhow!(e).context(name.to_string()),
+                    ParseError::InvalidUtf8 { line, .. } => Unreadable {
+                        line: Some(line),
+                        why: e.to_string(),
+                    },
+                    ParseError::Io(io) => Unreadable::new(format!("cannot read: {io}")),
                 })?);
             }
             Ok((articles, parser.take_diagnostics()))
         }
         Kind::Html => {
-            let bytes = read_whole(name, reader, how.max_bytes)?;
-            let declared =
-                source::html_charset(how.content_type, &bytes).filter(|e| *e != encoding_rs::UTF_8);
-            let html = match (declared, String::from_utf8(bytes), encoding) {
-                (Some(charset), Err(e), _) => charset.decode(e.as_bytes()).0.into_owned(),
-                (Some(charset), Ok(text), _) => charset.decode(text.as_bytes()).0.into_owned(),
-                (None, Ok(html), _) => html,
-                (None, Err(e), Encoding::Lossy) => {
-                    String::from_utf8_lossy(e.as_bytes()).into_owned()
-                }
-                (None, Err(e), Encoding::Strict) => {
-                    let offset = e.utf8_error().valid_up_to();
-                    let line = e.as_bytes()[..offset]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count()
-                        + 1;
-                    bail!(
-                        "{name}:{line}: invalid UTF-8 at byte offset {offset} (use --lossy to replace it)"
-                    );
-                }
-            };
+            let bytes =
+                fetch::read_limited(reader, how.max_bytes, || Ok(())).map_err(Unreadable::new)?;
+            let html = decode_html(bytes, how.content_type, encoding)?;
             Ok(scrape::parse_html_in(
                 &html,
                 how.page_url,
@@ -374,26 +424,40 @@ fn parse(
             ))
         }
         Kind::Feed => {
-            let bytes = read_whole(name, reader, how.max_bytes)?;
-            feedsrc::read_feed(&bytes, how.page_url).map_err(|why| anyhow!("{name}:1: {why}"))
+            let bytes =
+                fetch::read_limited(reader, how.max_bytes, || Ok(())).map_err(Unreadable::new)?;
+            feedsrc::read_feed(&bytes, how.page_url)
+                .map_err(|why| Unreadable { line: Some(1), why })
         }
     }
 }
 
-/// Reads a page or feed whole, refusing one over `max_bytes` (memory stays
-/// bounded for files and stdin as for URLs).
-fn read_whole(name: &str, reader: impl Read, max_bytes: u64) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    reader
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {name}"))?;
-    if bytes.len() as u64 > max_bytes {
-        bail!(
-            "{name}: over the {max_bytes} byte limit (fetch.max_bytes); raise it in the config to read this source"
-        );
-    }
-    Ok(bytes)
+/// An HTML page's text: in the charset it declares, else UTF-8 (invalid
+/// UTF-8 replaced with `--lossy`, else an error at its line).
+fn decode_html(
+    bytes: Vec<u8>,
+    content_type: Option<&str>,
+    encoding: Encoding,
+) -> Result<String, Unreadable> {
+    let declared = source::html_charset(content_type, &bytes).filter(|e| *e != encoding_rs::UTF_8);
+    Ok(match (declared, String::from_utf8(bytes), encoding) {
+        (Some(charset), Err(e), _) => charset.decode(e.as_bytes()).0.into_owned(),
+        (Some(charset), Ok(text), _) => charset.decode(text.as_bytes()).0.into_owned(),
+        (None, Ok(html), _) => html,
+        (None, Err(e), Encoding::Lossy) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        (None, Err(e), Encoding::Strict) => {
+            let offset = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            return Err(Unreadable {
+                line: Some(line),
+                why: format!("invalid UTF-8 at byte offset {offset} (use --lossy to replace it)"),
+            });
+        }
+    })
 }
 
 /// Prints diagnostics; returns how many were warnings.

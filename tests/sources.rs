@@ -211,6 +211,34 @@ fn a_body_over_the_limit_fails_plain_and_gzipped() {
     );
 }
 
+// A URL and a file with the same bad bytes take one path: the same
+// message with the line to blame, an error of the URL alone, the file's
+// failed run.
+#[test]
+fn a_bad_source_says_where_alike_as_url_and_as_file() {
+    let bytes = b"Author name: Desk\n\nslug\n\nTitle \xff here\n".to_vec();
+    let why = "invalid UTF-8 at byte offset 31 (use --lossy to replace it)";
+    let server = MockServer::start(vec![page("text/plain", bytes.clone(), vec![])]);
+    let url = format!("http://{}/list", server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let out = build(dir.path(), &[&url], T1);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{url}:5: error: {why}\n")), "{err}");
+    assert!(
+        err.contains(&format!("every source failed ({url}: line 5: {why})")),
+        "{err}"
+    );
+    fs::write(dir.path().join("bad.txt"), bytes).unwrap();
+    let out = build(dir.path(), &["bad.txt"], T1);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("readmore: error: bad.txt:5: {why}")),
+        "{err}"
+    );
+}
+
 #[test]
 fn html_pages_give_permalinks_and_dates() {
     let html = fs::read(html_fixture("ars-author-archive.html")).unwrap();
