@@ -13,11 +13,13 @@
 //!    with the store: the desired output set, rendered where stale,
 //!    switched in one pass, orphans removed, recorded, pings queued.
 //!
-//! Then the queued WebSub pings are sent. The output directory is locked
-//! and checked before the store is opened. A SQLite store is the build's
-//! alone (its lock file); on PostgreSQL the build holds an advisory lock
-//! per source while reading and merging, then one for the output set
-//! while rendering and publishing ([`store::Lock`]). A run that fails before the
+//! Then the `output.cdn_purge` command, if any, runs for what changed, and
+//! the queued WebSub pings are sent (none when the purge failed). The
+//! output directory is locked and checked before the store is opened. A
+//! SQLite store is the build's alone (its lock file); on PostgreSQL the
+//! build holds an advisory lock per source while reading and merging, then
+//! one for the output set while rendering and publishing
+//! ([`store::Lock`]). A run that fails before the
 //! switch, or finds no articles, changes no feed.
 
 use std::collections::HashSet;
@@ -34,6 +36,7 @@ use crate::config::Config;
 use crate::feed;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
+use crate::purge;
 use crate::read::{self, Known, Reading};
 use crate::redact;
 use crate::sink;
@@ -86,6 +89,11 @@ pub struct Summary {
     pub sources_unchanged: usize,
     /// Sources that gave nothing this run: "name: why".
     pub sources_failed: Vec<String>,
+    /// The `output.cdn_purge` command failed: no hub was pinged.
+    pub purge_failed: bool,
+    /// The paths of the output files written or removed.
+    #[serde(skip)]
+    pub changed: Vec<String>,
     pub store: Location,
 }
 
@@ -127,8 +135,14 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
         writeln!(diag, "readmore: warning: {unrecorded:#}")?;
     }
     let mut summary = result?;
+    // Before any ping: a hub must not fetch a stale copy from a CDN.
+    let purged = purge::purge(config, store.conn(), &summary.changed);
+    if let Err(e) = &purged {
+        writeln!(diag, "readmore: warning: {e:#}")?;
+        summary.purge_failed = true;
+    }
     if !config.websub.hubs.is_empty() {
-        if request.publish {
+        if request.publish && purged.is_ok() {
             // The feeds are in place: a failure to send is a pending ping
             // (exit 4), never a failed run (exit 1 says no feed changed).
             match websub::flush(store.conn(), &config.websub, false, diag) {
@@ -240,6 +254,7 @@ fn run(
     summary.written = done.written;
     summary.unchanged = done.unchanged;
     summary.removed = done.removed;
+    summary.changed = done.changed;
     summary.outcome = if done.written + done.removed > 0 {
         "updated"
     } else {

@@ -244,7 +244,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 serde_json::to_writer_pretty(&mut *stdout, &summary)?;
                 writeln!(stdout)?;
             }
-            let pending = summary.pings_pending > 0 && request.publish;
+            let pending = (summary.pings_pending > 0 && request.publish) || summary.purge_failed;
             return Ok(if !summary.sources_failed.is_empty() {
                 EXIT_PARTIAL
             } else if pending {

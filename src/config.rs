@@ -125,6 +125,7 @@ impl Site {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Output {
+    /// A local directory, or `s3://bucket/prefix/` for object storage.
     pub dir: PathBuf,
     /// Item link template: `{base_url}`, `{slug}`, `{section}`. Unset: the
     /// article's page, or `{base_url}#{slug}` without article pages.
@@ -139,6 +140,86 @@ pub struct Output {
     pub opml_format: Format,
     /// Write a page per article under `articles/`.
     pub article_pages: bool,
+    /// A command (program and arguments, no shell) run after the outputs
+    /// changed and before any hub is pinged, with the public URLs of the
+    /// changed and removed outputs on its standard input, one a line.
+    /// Empty: none.
+    pub cdn_purge: Vec<String>,
+    /// Object storage, for `dir = "s3://bucket/prefix/"`.
+    pub s3: S3,
+}
+
+/// How outputs are written to object storage.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3 {
+    /// The `Cache-Control` header of every object.
+    pub cache_control: String,
+    /// An S3-compatible endpoint (MinIO, Ceph RGW, R2); unset: AWS, or
+    /// `AWS_ENDPOINT_URL` when set.
+    pub endpoint: Option<String>,
+    /// The bucket's region; unset: `AWS_REGION`, else `us-east-1`.
+    pub region: Option<String>,
+}
+
+impl Default for S3 {
+    fn default() -> Self {
+        Self {
+            cache_control: "public, max-age=300".into(),
+            endpoint: None,
+            region: None,
+        }
+    }
+}
+
+/// The scheme of an output in object storage.
+pub const S3_SCHEME: &str = "s3://";
+
+/// An output in object storage: a bucket and the prefix of every key in it
+/// (empty, or ending with `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketUrl {
+    pub bucket: String,
+    pub prefix: String,
+}
+
+impl BucketUrl {
+    /// `s3://bucket/prefix/`, as records of its outputs are keyed.
+    pub fn key(&self) -> String {
+        format!("{S3_SCHEME}{}/{}", self.bucket, self.prefix)
+    }
+}
+
+impl Output {
+    /// The bucket when `dir` is `s3://bucket/prefix/`; none for a
+    /// directory.
+    pub fn bucket(&self) -> Result<Option<BucketUrl>> {
+        let Some(rest) = self.dir.to_str().and_then(|d| d.strip_prefix(S3_SCHEME)) else {
+            return Ok(None);
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let name_ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-".contains(c);
+        if !(3..=63).contains(&bucket.len()) || !bucket.chars().all(name_ok) {
+            bail!(
+                "output.dir {}: the bucket name must be 3 to 63 lowercase letters, digits, '.' or '-'",
+                self.dir.display()
+            );
+        }
+        let parts: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
+        if parts.iter().any(|p| {
+            *p == "." || *p == ".." || p.chars().any(|c| c.is_control() || "?#\\".contains(c))
+        }) {
+            bail!(
+                "output.dir {}: the key prefix must be plain path segments",
+                self.dir.display()
+            );
+        }
+        let prefix = parts.iter().map(|p| format!("{p}/")).collect();
+        Ok(Some(BucketUrl {
+            bucket: bucket.to_string(),
+            prefix,
+        }))
+    }
 }
 
 /// How much history the feeds show and the store keeps.
@@ -220,6 +301,8 @@ impl Default for Output {
             opml: true,
             opml_format: Format::Atom,
             article_pages: true,
+            cdn_purge: Vec::new(),
+            s3: S3::default(),
         }
     }
 }
@@ -290,7 +373,9 @@ impl Config {
         let mut config: Config =
             toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
         let root = path.parent().unwrap_or(Path::new(""));
-        config.output.dir = root.join(&config.output.dir);
+        if config.output.bucket().ok().flatten().is_none() {
+            config.output.dir = root.join(&config.output.dir);
+        }
         config.sources = config.sources.iter().map(|s| s.rooted(root)).collect();
         config.state = config.state.rooted(root);
         config
@@ -351,8 +436,10 @@ impl Config {
             absolute_url(hub).context("websub.hubs")?;
         }
         self.check_numbers()?;
+        self.check_output()?;
         let out = &self.output.dir;
         if let Some(state) = self.state.file()
+            && self.output.bucket()?.is_none()
             && (lexical_absolute(state).starts_with(lexical_absolute(out))
                 || resolved(state).starts_with(resolved(out)))
         {
@@ -361,6 +448,29 @@ impl Config {
                 self.state,
                 self.output.dir.display()
             );
+        }
+        Ok(())
+    }
+
+    /// Checks the output's bucket, `Cache-Control` and purge command.
+    fn check_output(&self) -> Result<()> {
+        let output = &self.output;
+        output.bucket()?;
+        let cache_control = &output.s3.cache_control;
+        if cache_control.is_empty()
+            || !cache_control
+                .chars()
+                .all(|c| c == ' ' || c.is_ascii_graphic())
+        {
+            bail!(
+                "output.s3.cache_control {cache_control:?}: must be a non-empty header value (printable ASCII)"
+            );
+        }
+        if let Some(endpoint) = &output.s3.endpoint {
+            absolute_url(endpoint).context("output.s3.endpoint")?;
+        }
+        if output.cdn_purge.first().is_some_and(|p| p.is_empty()) {
+            bail!("output.cdn_purge: the first item must name the program to run");
         }
         Ok(())
     }
@@ -551,6 +661,52 @@ fn check_section_id(id: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bucket(dir: &str) -> Result<Option<BucketUrl>> {
+        let output = Output {
+            dir: dir.into(),
+            ..Output::default()
+        };
+        output.bucket()
+    }
+
+    /// Guards the output location: `s3://bucket/prefix/` names a bucket
+    /// (its prefix normalised, its name checked), anything else a
+    /// directory, and a config file's directory is not joined to a URL.
+    #[test]
+    fn an_s3_output_dir_names_a_bucket_and_a_normalised_prefix() {
+        let url = |bucket: &str, prefix: &str| {
+            Some(BucketUrl {
+                bucket: bucket.into(),
+                prefix: prefix.into(),
+            })
+        };
+        assert_eq!(
+            bucket("s3://my-site/feeds").unwrap(),
+            url("my-site", "feeds/")
+        );
+        assert_eq!(
+            bucket("s3://my-site/a//b/").unwrap(),
+            url("my-site", "a/b/")
+        );
+        assert_eq!(bucket("s3://my-site").unwrap(), url("my-site", ""));
+        assert_eq!(url("my-site", "a/").unwrap().key(), "s3://my-site/a/");
+        assert_eq!(bucket("feeds/s3:").unwrap(), None);
+        for bad in [
+            "s3://",
+            "s3://My_Site/x",
+            "s3://ab/x",
+            "s3://site/../x",
+            "s3://site/a?b",
+        ] {
+            assert!(bucket(bad).is_err(), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("readmore.toml");
+        std::fs::write(&file, "[output]\ndir = \"s3://my-site/feeds/\"\n").unwrap();
+        let config = Config::load(&file).unwrap();
+        assert_eq!(config.output.dir, Path::new("s3://my-site/feeds/"));
+    }
 
     #[test]
     fn builtin_sections_parse_and_cover_the_named_beats() {

@@ -39,6 +39,7 @@ pub mod permalink;
 pub mod preview;
 pub mod pubdate;
 pub mod publish;
+pub mod purge;
 pub mod read;
 pub mod redact;
 pub mod render;

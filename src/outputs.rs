@@ -56,7 +56,7 @@ pub struct Plan<'a> {
 }
 
 /// What the outputs step did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Done {
     /// Files whose bytes changed.
     pub written: usize,
@@ -64,6 +64,8 @@ pub struct Done {
     pub unchanged: usize,
     /// Files no longer desired, removed.
     pub removed: usize,
+    /// The paths of the files written or removed.
+    pub changed: Vec<String>,
 }
 
 /// The kinds of output, as recorded.
@@ -211,11 +213,18 @@ pub fn update(
         sink.remove(path)?;
     }
     record(store, config, sink, &records, &rendered, &orphans)?;
-    let written = rendered.iter().filter(|r| r.staged).count();
+    let mut changed: Vec<String> = rendered
+        .iter()
+        .filter(|r| r.staged)
+        .map(|r| r.path.clone())
+        .collect();
+    let written = changed.len();
+    changed.extend(orphans.iter().map(|p| p.to_string()));
     Ok(Done {
         written,
         unchanged: desired.len() - written,
         removed: orphans.len(),
+        changed,
     })
 }
 
@@ -256,7 +265,7 @@ fn with_empty_feeds<'a>(
 }
 
 /// Records every file about to be switched in as pending (empty
-/// signature, the digest last recorded), so that a run killed between the
+/// signature, the digest and `ETag` last recorded), so that a run killed between the
 /// switch and the final record leaves them stale, not forgotten.
 fn mark_pending(
     store: &mut Store,
@@ -266,15 +275,14 @@ fn mark_pending(
 ) -> Result<()> {
     let tx = store.transaction()?;
     for r in rendered.iter().filter(|r| r.staged) {
+        let last = records.get(&r.path);
         let pending = Output {
             kind: r.kind.as_str().to_string(),
             signature: String::new(),
-            digest: records
-                .get(&r.path)
-                .map(|o| o.digest.clone())
-                .unwrap_or_default(),
+            digest: last.map(|o| o.digest.clone()).unwrap_or_default(),
             size: 0,
             mtime_ns: 0,
+            etag: last.and_then(|o| o.etag.clone()),
         };
         store::set_output(&tx, dir, &r.path, &pending)?;
     }
@@ -295,7 +303,7 @@ fn record(
     let dir = sink.key();
     for r in rendered {
         let stat = sink
-            .stat(&r.path)
+            .stat(&r.path, records.get(&r.path))
             .with_context(|| format!("{} vanished after it was written", r.path))?;
         // Changed since last recorded, not since last on disk: a run killed
         // after switching but before recording still gets its pings queued.
@@ -313,6 +321,7 @@ fn record(
             digest: r.digest.clone(),
             size: stat.size,
             mtime_ns: stat.mtime_ns,
+            etag: stat.etag,
         };
         store::set_output(&tx, dir, &r.path, &output)?;
     }

@@ -1,5 +1,6 @@
 //! `readmore publish`: sends the queued WebSub pings now, due or not;
 //! with `--all`, first queues one for every feed of the output directory.
+//! The `output.cdn_purge` command runs for their topics first.
 
 use std::io::Write;
 use std::time::Duration;
@@ -7,7 +8,9 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::config::Config;
+use crate::purge;
 use crate::redact;
+use crate::sink;
 use crate::store::{self, Store};
 use crate::websub;
 
@@ -22,15 +25,14 @@ pub fn publish(
     let store = Store::open(&config.state, lock_timeout)?;
     if all {
         let now = websub::unix_now();
-        let dir = config
-            .output
-            .dir
-            .canonicalize()
-            .unwrap_or_else(|_| config.output.dir.clone());
-        let recorded = store::outputs(store.conn(), &dir.to_string_lossy())?;
+        let recorded = store::outputs(store.conn(), &sink::key(config)?)?;
+        // A bucket is trusted to hold what was recorded (no request per object).
+        let in_bucket = config.output.bucket()?.is_some();
         let mut feeds: Vec<&String> = recorded
             .iter()
-            .filter(|(path, o)| o.kind == "feed" && dir.join(path).is_file())
+            .filter(|(path, o)| {
+                o.kind == "feed" && (in_bucket || config.output.dir.join(path).is_file())
+            })
             .map(|(path, _)| path)
             .collect();
         feeds.sort();
@@ -41,5 +43,6 @@ pub fn publish(
             }
         }
     }
+    purge::purge(config, store.conn(), &[])?;
     websub::flush(store.conn(), &config.websub, true, diag)
 }

@@ -48,6 +48,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeFile;
 
 use crate::format::Format;
+use crate::sink;
 
 /// Most time a connection may take to send a request's headers, and most
 /// time a kept-alive connection may stay idle between requests.
@@ -195,7 +196,7 @@ async fn handle(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(media_type(&file)),
+        HeaderValue::from_static(sink::media_type(&file.to_string_lossy())),
     );
     insert(headers, header::ETAG, &etag);
     if let Ok(modified) = meta.modified() {
@@ -292,20 +293,6 @@ fn is_feed(relative: &Path) -> bool {
         && Format::ALL
             .iter()
             .any(|f| relative.extension().is_some_and(|e| e == f.ext()))
-}
-
-fn media_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "atom" => "application/atom+xml; charset=utf-8",
-        "rss" => "application/rss+xml; charset=utf-8",
-        "json" => "application/feed+json; charset=utf-8",
-        "opml" => "text/x-opml; charset=utf-8",
-        "html" | "htm" => "text/html; charset=utf-8",
-        "txt" | "md" => "text/plain; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "xml" => "application/xml; charset=utf-8",
-        _ => "application/octet-stream",
-    }
 }
 
 /// The self and hub links a feed file declares.

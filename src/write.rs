@@ -78,6 +78,15 @@ impl Directory {
         })
     }
 
+    /// What the records of `dir`'s files are keyed by: its canonical path
+    /// (as spelled, while it does not exist).
+    pub fn key(dir: &Path) -> String {
+        dir.canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .to_string_lossy()
+            .into_owned()
+    }
+
     fn path(&self, path: &str) -> PathBuf {
         self.root.join(path)
     }
@@ -89,7 +98,7 @@ impl Sink for Directory {
     }
 
     fn intact(&self, path: &str, recorded: &Output) -> bool {
-        self.stat(path)
+        self.stat(path, None)
             .is_some_and(|s| (s.size, s.mtime_ns) == (recorded.size, recorded.mtime_ns))
     }
 
@@ -149,11 +158,12 @@ impl Sink for Directory {
         }
     }
 
-    fn stat(&self, path: &str) -> Option<Stat> {
+    fn stat(&self, path: &str, _recorded: Option<&Output>) -> Option<Stat> {
         let meta = fs::symlink_metadata(self.path(path)).ok()?;
         meta.is_file().then(|| Stat {
             size: meta.len(),
             mtime_ns: mtime_ns(&meta),
+            etag: None,
         })
     }
 }
@@ -263,7 +273,7 @@ mod tests {
         sink.stage("a.atom", b"one", None).unwrap();
         sink.stage("articles/p.html", b"page", None).unwrap();
         assert!(
-            sink.stat("a.atom").is_none(),
+            sink.stat("a.atom", None).is_none(),
             "not visible before the switch"
         );
         sink.switch().unwrap();

@@ -221,8 +221,8 @@ impl Sink for FailingSink {
     fn remove(&mut self, path: &str) -> Result<()> {
         self.inner.remove(path)
     }
-    fn stat(&self, path: &str) -> Option<Stat> {
-        self.inner.stat(path)
+    fn stat(&self, path: &str, recorded: Option<&Output>) -> Option<Stat> {
+        self.inner.stat(path, recorded)
     }
 }
 
@@ -326,6 +326,29 @@ fn an_output_path_that_is_a_file_fails_before_the_store_is_touched() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join(".readmore").exists(), "no store created");
+}
+
+/// Guards the default build: an `s3://` output is a usage error naming
+/// the missing cargo feature, before the store is created.
+#[cfg(not(feature = "s3"))]
+#[test]
+fn a_bucket_output_without_the_s3_feature_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample();
+    let args = [
+        "build",
+        sample.to_str().unwrap(),
+        "--out",
+        "s3://my-site/feeds/",
+    ];
+    let out = readmore(dir.path(), &args, None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("built without object storage (cargo feature \"s3\")"),
         "{}",
         stderr(&out)
     );

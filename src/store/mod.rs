@@ -27,7 +27,8 @@
 //!   its publisher's id (see `feedsrc`), so it keeps its row when its
 //!   link changes.
 //! - `outputs`: per written file, the signature of what it was rendered
-//!   from and its size and mtime, so an unchanged feed is not re-rendered.
+//!   from and its size and mtime (in a bucket: its `ETag`), so an unchanged
+//!   feed is not re-rendered.
 //! - `meta`: digests of the classification rules and render settings.
 //! - `runs`: one row per build: clock, counts, outcome.
 //! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
@@ -201,6 +202,9 @@ pub struct Output {
     pub digest: String,
     pub size: u64,
     pub mtime_ns: i64,
+    /// The object's `ETag` when the output is in a bucket: what the next
+    /// write to it is conditional on.
+    pub etag: Option<String>,
 }
 
 /// One build, as recorded.
@@ -718,7 +722,7 @@ pub fn set_meta(tx: &Tx, name: &str, value: &str) -> Result<()> {
 /// relative to it → what was last written there.
 pub fn outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
     db.query(
-        "SELECT path, kind, signature, digest, size, mtime_ns FROM outputs WHERE dir = $1",
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs WHERE dir = $1",
         args![dir],
     )?
     .into_iter()
@@ -731,6 +735,7 @@ pub fn outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
                 digest: r.text(3)?,
                 size: r.int(4)? as u64,
                 mtime_ns: r.int(5)?,
+                etag: r.opt_text(6)?,
             },
         ))
     })
@@ -740,11 +745,11 @@ pub fn outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
 /// Records what was written to `path` in `dir`.
 pub fn set_output(db: &Db, dir: &str, path: &str, output: &Output) -> Result<()> {
     db.execute(
-        "INSERT INTO outputs (dir, path, kind, signature, digest, size, mtime_ns)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO outputs (dir, path, kind, signature, digest, size, mtime_ns, etag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (dir, path) DO UPDATE SET kind = excluded.kind,
          signature = excluded.signature, digest = excluded.digest, size = excluded.size,
-         mtime_ns = excluded.mtime_ns",
+         mtime_ns = excluded.mtime_ns, etag = excluded.etag",
         args![
             dir,
             path,
@@ -752,7 +757,8 @@ pub fn set_output(db: &Db, dir: &str, path: &str, output: &Output) -> Result<()>
             &output.signature,
             &output.digest,
             output.size as i64,
-            output.mtime_ns
+            output.mtime_ns,
+            output.etag.as_deref()
         ],
     )?;
     Ok(())

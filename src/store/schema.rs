@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -94,6 +94,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE articles ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 0;
+",
+    "
+    ALTER TABLE outputs ADD COLUMN etag TEXT;
 ",
 ];
 

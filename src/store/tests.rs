@@ -387,6 +387,7 @@ fn output_records_are_replaced_and_forgotten() {
             digest: "d".into(),
             size: 3,
             mtime_ns: 7,
+            etag: Some(format!("\"{signature}\"")),
         };
         let db = store.conn();
         set_output(db, "/out", "all.atom", &output("one")).unwrap();
