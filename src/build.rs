@@ -30,7 +30,6 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::article::Article;
 use crate::classify::Classifier;
 use crate::config::Config;
 use crate::feed;
@@ -290,17 +289,14 @@ fn record_history<'a>(
     let tx = store.transaction()?;
     store::rehash(&tx)?;
     summary.reclassified = reclassify(&tx, classifier)?;
-    let section_of = |a: &Article| {
-        classifier.sections()[classifier.classify(a).section]
-            .id
-            .as_str()
-    };
+    let verdicts = classifier.classify_all(&reading.found, |f| &f.article);
     let incoming: Vec<Incoming> = reading
         .found
         .iter()
-        .map(|f| Incoming {
+        .zip(verdicts)
+        .map(|(f, v)| Incoming {
             article: &f.article,
-            section: section_of(&f.article),
+            section: classifier.sections()[v.section].id.as_str(),
         })
         .collect();
     summary.merged = store::merge(&tx, &incoming, now)?;
@@ -345,10 +341,12 @@ fn reclassify(tx: &Tx, classifier: &Classifier) -> Result<usize> {
     if store::meta(tx, "rules")?.as_deref() == Some(digest) {
         return Ok(0);
     }
+    let stored = store::all_articles(tx)?;
+    let verdicts = classifier.classify_all(&stored, |(article, _)| article);
     let mut moved = 0;
-    for (article, old) in store::all_articles(tx)? {
-        let section = &classifier.sections()[classifier.classify(&article).section].id;
-        if *section != old {
+    for ((article, old), verdict) in stored.iter().zip(verdicts) {
+        let section = &classifier.sections()[verdict.section].id;
+        if section != old {
             store::set_section(tx, &article.key, section)?;
             moved += 1;
         }

@@ -22,12 +22,19 @@
 //! needs less evidence than an 800-word excerpt, which meets many terms by
 //! chance. Ties go to the section listed first. Where the sections come
 //! from is [`crate::config`]'s business.
+//!
+//! Each field is folded ([`crate::text::fold`]) once, the body block by
+//! block into one buffer, and scanned once by one Aho-Corasick DFA for the
+//! lowercase terms and once, as written, by another for the capitalised
+//! ones. Articles are independent: [`Classifier::classify_all`] spreads
+//! them over the cores.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use rayon::prelude::*;
 
 use crate::article::{Article, Block};
 use crate::config::{Config, SectionRules, digest};
@@ -182,6 +189,20 @@ impl Classifier {
             id: id.to_string(),
             title: titlecase(id),
         })
+    }
+
+    /// The verdict on the article of each item, in the items' order. The
+    /// articles are classified on every core of rayon's pool (one with
+    /// `RAYON_NUM_THREADS=1`); the result does not depend on how many.
+    pub fn classify_all<T: Sync>(
+        &self,
+        items: &[T],
+        article: impl Fn(&T) -> &Article + Sync,
+    ) -> Vec<Verdict> {
+        items
+            .par_iter()
+            .map(|i| self.classify(article(i)))
+            .collect()
     }
 
     pub fn classify(&self, article: &Article) -> Verdict {

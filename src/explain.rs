@@ -28,8 +28,8 @@ pub fn explain(
         bail!("no articles found in the input");
     }
     let classifier = Classifier::new(config);
-    for f in &reading.found {
-        let verdict = classifier.classify(&f.article);
+    let verdicts = classifier.classify_all(&reading.found, |f| &f.article);
+    for (f, verdict) in reading.found.iter().zip(verdicts) {
         writeln!(
             out,
             "{}:{}: {}",

@@ -90,3 +90,31 @@ fn classifies_short_texts_in_every_section() {
         assert!(right * 2 >= all, "{section}: {right}/{all}: {misses:#?}");
     }
 }
+
+// Classifying on several threads gives, in the same order, what one
+// article at a time gives: sections, scores, thresholds and the evidence.
+#[test]
+fn classify_all_matches_one_at_a_time_on_any_number_of_threads() {
+    let dir = root().join("tests/fixtures/classify");
+    let (mut articles, _) = parse(&dir.join("headlines.txt"));
+    let short = std::fs::read_to_string(dir.join("short.tsv")).unwrap();
+    let texts = short
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty());
+    articles.extend(texts.map(|l| short_text(l).1));
+    let classifier = Classifier::new(&Config::default());
+    let explain = |v: &readmore::classify::Verdict| classifier.explain(v, 100);
+    let one_by_one: Vec<String> = articles
+        .iter()
+        .map(|a| explain(&classifier.classify(a)))
+        .collect();
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let all = pool.install(|| classifier.classify_all(&articles, |a| a));
+        let all: Vec<String> = all.iter().map(explain).collect();
+        assert_eq!(all, one_by_one, "{threads} threads");
+    }
+}
