@@ -479,3 +479,18 @@ fn a_failure_after_the_switch_says_the_new_files_are_in_place() {
         switched
     );
 }
+
+/// Guards `serve` with a bucket output: a usage error that says where a
+/// bucket is served from, not a missing directory named `s3:`.
+#[test]
+fn serve_refuses_a_bucket_output_with_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "[output]\ndir = \"s3://my-site/feeds/\"\n");
+    let out = readmore(dir.path(), &["serve", "--addr", "127.0.0.1:0"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is a bucket: serve it from the object store or a CDN"),
+        "{}",
+        stderr(&out)
+    );
+}
