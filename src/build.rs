@@ -292,6 +292,7 @@ fn record_history<'a>(
     summary: &mut Summary,
 ) -> Result<Vec<Plan<'a>>> {
     let tx = store.transaction()?;
+    store::next_generation(&tx)?;
     store::rehash(&tx)?;
     summary.reclassified = reclassify(&tx, classifier)?;
     let verdicts = classifier.classify_all(&reading.found, |f| &f.article);

@@ -45,7 +45,7 @@ use crate::redact;
 use crate::render::{self, opml, page};
 use crate::sink::Sink;
 use crate::site::{self, Listing, Site, page_path};
-use crate::store::{self, Db, Member, Output, Store};
+use crate::store::{self, Db, Member, Output, Store, Tx};
 use crate::websub;
 
 /// One feed of the run: its name, its section ("all" has none), its members.
@@ -171,10 +171,12 @@ pub fn update(
     now: DateTime<Utc>,
     sink: &mut dyn Sink,
 ) -> Result<Done> {
-    let records = store::outputs(store.conn(), sink.key())?;
+    let settings = settings_digest(config, classifier);
+    let scope = Scope::of(store.conn(), sink, &settings, now.timestamp())?;
+    let records = scope.records(store.conn(), sink.key())?;
     let plans = with_empty_feeds(plans, classifier, &records, config);
-    let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now);
-    let desired = renderer.desired()?;
+    let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now, settings);
+    let desired = renderer.desired(&scope)?;
     let mut stale: Vec<(&String, &Wanted)> = desired
         .iter()
         .filter(|(path, wanted)| {
@@ -206,13 +208,16 @@ pub fn update(
             topic,
         });
     }
-    drop(renderer);
+    let settings = renderer.settings;
     mark_pending(store, sink.key(), &records, &rendered)?;
     sink.switch()?;
     for path in &orphans {
         sink.remove(path)?;
     }
-    record(store, config, sink, &records, &rendered, &orphans)?;
+    let tx = store.transaction()?;
+    record(&tx, config, sink, &records, &rendered, &orphans)?;
+    scope.in_line(&tx, sink, settings, now.timestamp())?;
+    tx.commit().context("cannot commit to the store")?;
     let mut changed: Vec<String> = rendered
         .iter()
         .filter(|r| r.staged)
@@ -220,12 +225,132 @@ pub fn update(
         .collect();
     let written = changed.len();
     changed.extend(orphans.iter().map(|p| p.to_string()));
+    let desired_count = desired.len() + scope.pages_not_compared(store.conn(), config)?;
     Ok(Done {
         written,
-        unchanged: desired.len() - written,
+        unchanged: desired_count - written,
         removed: orphans.len(),
         changed,
     })
+}
+
+/// How often, at most, a run compares every article page with its record
+/// although the store says none changed and the sink saw none added,
+/// removed or renamed: what finds a page edited in place.
+pub const FULL_CHECK_SECS: i64 = 86_400;
+
+/// Which article pages a run compares with their records and files.
+enum Scope {
+    /// All of them, and every record of the directory.
+    All,
+    /// Only those of the articles new, edited, moved or pruned since the
+    /// directory was last in line with the store; `last` is what was kept
+    /// of that run.
+    Changed {
+        members: Vec<Member>,
+        gone: Vec<String>,
+        last: InLine,
+    },
+}
+
+/// What the store keeps of a run that brought an output directory in line
+/// with it, under the meta name `in line <dir>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+struct InLine {
+    /// The history generation the directory matches.
+    generation: i64,
+    /// The settings digest every signature included.
+    settings: String,
+    /// The sink's listing token of the pages folder after that run.
+    listing: Option<String>,
+    /// The clock of the last run that compared every page.
+    checked: i64,
+}
+
+impl Scope {
+    /// Every page when the settings changed, the directory was never in
+    /// line (or the store went back to an older generation), a page was
+    /// added, removed or renamed behind readmore's back, or the last full
+    /// comparison is [`FULL_CHECK_SECS`] old; else only what changed.
+    fn of(conn: &Db, sink: &dyn Sink, settings: &str, now: i64) -> Result<Self> {
+        let Some(last) = store::meta(conn, &in_line_name(sink.key()))? else {
+            return Ok(Scope::All);
+        };
+        let Ok(last) = serde_json::from_str::<InLine>(&last) else {
+            return Ok(Scope::All);
+        };
+        let listing = sink.listing(site::PAGES_DIR);
+        let fresh = last.settings == settings
+            && listing.is_some()
+            && last.listing == listing
+            && (last.checked..last.checked.saturating_add(FULL_CHECK_SECS)).contains(&now)
+            && last.generation <= store::generation(conn)?;
+        if !fresh {
+            return Ok(Scope::All);
+        }
+        Ok(match store::gone_since(conn, last.generation)? {
+            Some(gone) => Scope::Changed {
+                members: store::changed_members(conn, last.generation)?,
+                gone,
+                last,
+            },
+            None => Scope::All,
+        })
+    }
+
+    /// The records to compare with: all of the directory's, or those of its
+    /// feeds, index and OPML list and of the changed articles' pages.
+    fn records(&self, conn: &Db, dir: &str) -> Result<HashMap<String, Output>> {
+        let Scope::Changed { members, gone, .. } = self else {
+            return store::outputs(conn, dir);
+        };
+        let mut records = store::site_outputs(conn, dir)?;
+        let keys = members.iter().map(|m| &m.key).chain(gone);
+        for path in keys.map(|k| page_path(k)) {
+            if let Some(output) = store::output(conn, dir, &path)? {
+                records.insert(path, output);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Records that the directory is in line with the store as of now.
+    fn in_line(&self, tx: &Tx, sink: &dyn Sink, settings: String, now: i64) -> Result<()> {
+        let generation = store::generation(tx)?;
+        let checked = match self {
+            Scope::All => now,
+            Scope::Changed { last, .. } => last.checked,
+        };
+        let state = InLine {
+            generation,
+            settings,
+            listing: sink.listing(site::PAGES_DIR),
+            checked,
+        };
+        let json = serde_json::to_string(&state).expect("plain data serialises");
+        store::set_meta(tx, &in_line_name(sink.key()), &json)?;
+        store::forget_gone(tx, generation)
+    }
+
+    /// How many desired article pages this scope left out of the comparison.
+    fn pages_not_compared(&self, conn: &Db, config: &Config) -> Result<usize> {
+        Ok(match self {
+            Scope::Changed { members, .. } if config.output.article_pages => {
+                store::article_count(conn)? - members.len()
+            }
+            _ => 0,
+        })
+    }
+}
+
+fn in_line_name(dir: &str) -> String {
+    format!("in line {dir}")
+}
+
+/// Digest of the settings every signature includes: the rendering
+/// settings, the rules, readmore's version.
+fn settings_digest(config: &Config, classifier: &Classifier) -> String {
+    store::digest(format!("{} {}", config.render_digest(), classifier.rules_digest()).as_bytes())
 }
 
 /// `plans` in feed order ("all", then the sections), plus an empty feed
@@ -292,14 +417,13 @@ fn mark_pending(
 /// Records what was written and removed, and queues a ping per hub for
 /// every feed whose bytes differ from the last recorded ones.
 fn record(
-    store: &mut Store,
+    tx: &Db,
     config: &Config,
     sink: &dyn Sink,
     records: &HashMap<String, Output>,
     rendered: &[Rendered],
     orphans: &[&String],
 ) -> Result<()> {
-    let tx = store.transaction()?;
     let dir = sink.key();
     for r in rendered {
         let stat = sink
@@ -312,7 +436,7 @@ fn record(
             .map_or(r.staged, |o| o.digest != r.digest);
         if let Some(topic) = r.topic.as_deref().filter(|_| changed) {
             for hub in &config.websub.hubs {
-                store::queue_ping(&tx, topic, &redact::url(hub), websub::unix_now())?;
+                store::queue_ping(tx, topic, &redact::url(hub), websub::unix_now())?;
             }
         }
         let output = Output {
@@ -323,12 +447,12 @@ fn record(
             mtime_ns: stat.mtime_ns,
             etag: stat.etag,
         };
-        store::set_output(&tx, dir, &r.path, &output)?;
+        store::set_output(tx, dir, &r.path, &output)?;
     }
     for path in orphans {
-        store::forget_output(&tx, dir, path)?;
+        store::forget_output(tx, dir, path)?;
     }
-    tx.commit().context("cannot commit to the store")
+    Ok(())
 }
 
 /// Computes signatures and renders, loading each feed's articles once.
@@ -350,10 +474,8 @@ impl<'a> Renderer<'a> {
         classifier: &'a Classifier,
         plans: &'a [Plan<'a>],
         now: DateTime<Utc>,
+        settings: String,
     ) -> Self {
-        let settings = store::digest(
-            format!("{} {}", config.render_digest(), classifier.rules_digest()).as_bytes(),
-        );
         Self {
             conn,
             config,
@@ -367,7 +489,8 @@ impl<'a> Renderer<'a> {
 
     /// The desired output set: every file this run's store and config call
     /// for, by path relative to the output directory.
-    fn desired(&self) -> Result<BTreeMap<String, Wanted>> {
+    /// Of the article pages, only those `scope` compares.
+    fn desired(&self, scope: &Scope) -> Result<BTreeMap<String, Wanted>> {
         let mut desired = BTreeMap::new();
         let output = &self.config.output;
         for (i, plan) in self.plans.iter().enumerate() {
@@ -385,14 +508,10 @@ impl<'a> Renderer<'a> {
             }
         }
         let listed = self.listed();
-        let all = if output.index || output.article_pages {
-            store::all_members(self.conn)?
-        } else {
-            Vec::new()
-        };
         if output.index {
-            // The index lists every stored article.
-            let signature = self.signature(&("index", &listed, &all));
+            // The index lists every stored article: any change to one is a
+            // change of the history's last generation.
+            let signature = self.signature(&("index", &listed, store::last_change(self.conn)?));
             desired.insert(
                 "index.html".into(),
                 Wanted {
@@ -416,7 +535,11 @@ impl<'a> Renderer<'a> {
             );
         }
         if output.article_pages {
-            for member in all {
+            let members = match scope {
+                Scope::All => store::all_members(self.conn)?,
+                Scope::Changed { members, .. } => members.clone(),
+            };
+            for member in members {
                 let signature = self.signature(&("page", &member));
                 desired.insert(
                     page_path(&member.key),

@@ -58,6 +58,14 @@ pub trait Sink {
     /// What to record of the output at `path`, once switched in (or left
     /// as it was).
     fn stat(&self, path: &str, recorded: Option<&Output>) -> Option<Stat>;
+    /// A token that changes whenever an output in the folder `dir` is
+    /// added, removed or renamed, if the sink can tell one without listing
+    /// the folder. While it stays, a run compares only the article pages
+    /// the store says changed; a sink without one has them all compared
+    /// every run.
+    fn listing(&self, _dir: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Fails unless the configured output can be written to; changes nothing.

@@ -149,6 +149,14 @@ impl Sink for Directory {
         Ok(())
     }
 
+    /// The folder's inode and modification time: adding, removing or
+    /// renaming a file in it changes the time.
+    fn listing(&self, dir: &str) -> Option<String> {
+        let meta = fs::symlink_metadata(self.path(dir)).ok()?;
+        meta.is_dir()
+            .then(|| format!("{} {}", inode(&meta), mtime_ns(&meta)))
+    }
+
     fn remove(&mut self, path: &str) -> Result<()> {
         let path = self.path(path);
         match fs::remove_file(&path) {
@@ -242,6 +250,16 @@ fn mtime_ns(meta: &fs::Metadata) -> i64 {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+#[cfg(unix)]
+fn inode(meta: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn inode(_: &fs::Metadata) -> u64 {
+    0
 }
 
 #[cfg(unix)]

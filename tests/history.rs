@@ -249,13 +249,14 @@ fn changed_rules_move_an_article_but_keep_its_id_and_dates() {
 fn a_store_from_a_newer_readmore_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let conn = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
-    conn.pragma_update(None, "user_version", 7).unwrap();
+    let newer = readmore::store::SCHEMA_VERSION + 1;
+    conn.pragma_update(None, "user_version", newer).unwrap();
     drop(conn);
     let out = build(dir.path(), &sample(), T1, &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("incompatible store") && err.contains("schema version 7"),
+        err.contains("incompatible store") && err.contains(&format!("schema version {newer}")),
         "{err}"
     );
     assert!(!dir.path().join("feeds").exists(), "nothing written");

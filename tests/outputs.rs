@@ -17,7 +17,7 @@ use readmore::classify::Classifier;
 use readmore::config::Config;
 use readmore::outputs;
 use readmore::sink::{Sink, Stat};
-use readmore::store::{Output, Store};
+use readmore::store::{self, Location, Output, Store};
 use readmore::write::Directory;
 
 const BASE: &str = "https://feeds.example.org/rm/";
@@ -330,6 +330,81 @@ fn an_output_path_that_is_a_file_fails_before_the_store_is_touched() {
         stderr(&out)
     );
     assert!(!dir.path().join(".readmore").exists(), "no store created");
+}
+
+/// Guards the cheap page check: a page deleted alone is recreated by the
+/// next run (its folder changed), and a page edited in place, which changes
+/// no folder, by the first run a day after the last full comparison.
+#[test]
+fn a_deleted_page_is_recreated_next_run_and_one_edited_in_place_within_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    build(dir.path(), &["--now", NOW, "--out", "feeds"]);
+    let page = dir
+        .path()
+        .join("feeds/articles/f1-preseason-tests-show-how-different-2026-will-be.html");
+    let pristine = fs::read(&page).unwrap();
+
+    fs::remove_file(&page).unwrap();
+    let summary = build(dir.path(), &["--now", LATER, "--out", "feeds"]);
+    assert!(summary.contains(" 1 file written"), "{summary}");
+    assert_eq!(fs::read(&page).unwrap(), pristine);
+
+    fs::write(&page, "<html>edited in place").unwrap();
+    let summary = build(dir.path(), &["--now", LATER, "--out", "feeds"]);
+    assert!(summary.contains(" 0 files written"), "{summary}");
+    assert_eq!(fs::read(&page).unwrap(), b"<html>edited in place");
+
+    let a_day_on = "2026-02-22T12:00:00Z"; // a day after the full check that repaired the deletion
+    let summary = build(dir.path(), &["--now", a_day_on, "--out", "feeds"]);
+    assert!(summary.contains(" 1 file written"), "{summary}");
+    assert_eq!(fs::read(&page).unwrap(), pristine);
+}
+
+/// Guards pruning under the cheap check: the pages of articles the store
+/// forgets are removed although only changed pages are compared.
+#[test]
+fn pages_of_pruned_articles_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "[retention]\ndays = 1\nhistory_days = 1\n");
+    build(dir.path(), &["--now", NOW, "--out", "feeds"]);
+    let pages = dir.path().join("feeds/articles");
+    assert_eq!(fs::read_dir(&pages).unwrap().count(), 12);
+    // An unchanged run first, so the next one compares only what changed.
+    build(dir.path(), &["--now", NOW, "--out", "feeds"]);
+
+    let page_b = common::root().join("tests/fixtures/pages/page-b.txt");
+    let args = [
+        "build",
+        page_b.to_str().unwrap(),
+        "--now",
+        "2026-02-20T18:00:00Z",
+        "--out",
+        "feeds",
+    ];
+    let out = readmore(dir.path(), &args, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kept = fs::read_dir(&pages).unwrap().count();
+    let args = [
+        "build",
+        page_b.to_str().unwrap(),
+        "--now",
+        "2026-02-23T12:00:00Z",
+        "--out",
+        "feeds",
+    ];
+    let out = readmore(dir.path(), &args, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stderr(&out);
+    let left: BTreeSet<String> = fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(left.len() < kept, "{summary}: {left:?}");
+    assert!(summary.contains("removed"), "{summary}");
+    let state = Location::File(dir.path().join("state.db"));
+    let count = store::article_count(Store::open_read_only(&state).unwrap().conn()).unwrap();
+    assert_eq!(left.len(), count, "a page per stored article: {left:?}");
 }
 
 /// Guards the default build: an `s3://` output is a usage error naming

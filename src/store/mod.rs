@@ -26,10 +26,16 @@
 //!   article already has as its id). A feed item's key is derived from
 //!   its publisher's id (see `feedsrc`), so it keeps its row when its
 //!   link changes.
+//!   `changed` is the history generation ([`next_generation`]) that last
+//!   added, edited or moved it.
+//! - `gone`: keys of pruned articles with the generation that pruned them,
+//!   so the outputs step removes their pages without listing every record.
 //! - `outputs`: per written file, the signature of what it was rendered
 //!   from and its size and mtime (in a bucket: its `ETag`), so an unchanged
 //!   feed is not re-rendered.
-//! - `meta`: digests of the classification rules and render settings.
+//! - `meta`: digests of the classification rules and render settings, the
+//!   current generation, and per output directory the generation it is in
+//!   line with (see [`crate::outputs`]).
 //! - `runs`: one row per build: clock, counts, outcome.
 //! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
 //!   page parsed, for conditional GET; per file source (its `file://` URL)
@@ -553,6 +559,7 @@ pub fn merge(tx: &Tx, incoming: &[Incoming], now: i64) -> Result<Merged> {
             Some((h, _)) => h != hash,
         })
         .count() as i64;
+    let generation = generation(tx)?;
     let latest = match tx.query_opt("SELECT MAX(updated) FROM articles", &[])? {
         Some(mut r) => r.opt_int(0)?,
         None => None,
@@ -572,9 +579,9 @@ pub fn merge(tx: &Tx, incoming: &[Incoming], now: i64) -> Result<Merged> {
                     }
                 };
                 tx.execute(
-                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
-                    args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION],
+                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version, changed)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
+                    args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION, generation],
                 )?;
                 merged.new += 1;
             }
@@ -583,8 +590,8 @@ pub fn merge(tx: &Tx, incoming: &[Incoming], now: i64) -> Result<Merged> {
                 stamp = date - 1;
                 tx.execute(
                     "UPDATE articles SET slug = $2, section = $3, title = $4, content = $5, hash = $6,
-                     updated = $7, last_seen = $8 WHERE key = $1",
-                    args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now],
+                     updated = $7, last_seen = $8, changed = $9 WHERE key = $1",
+                    args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, generation],
                 )?;
                 merged.changed += 1;
                 merged.moved += usize::from(old_section != item.section);
@@ -595,6 +602,7 @@ pub fn merge(tx: &Tx, incoming: &[Incoming], now: i64) -> Result<Merged> {
                     args![&a.key, item.section, now],
                 )?;
                 if old_section != item.section {
+                    stamp_changed(tx, &a.key, generation)?;
                     merged.moved += 1;
                 }
             }
@@ -699,7 +707,97 @@ pub fn set_section(tx: &Tx, key: &str, section: &str) -> Result<()> {
         "UPDATE articles SET section = $2 WHERE key = $1",
         args![key, section],
     )?;
+    stamp_changed(tx, key, generation(tx)?)
+}
+
+/// Starts a new generation of the history: what this transaction changes
+/// in a way a reader can see (new, edited, moved or pruned articles) is
+/// stamped with it, so the outputs step can ask what changed since the
+/// generation an output directory was last brought in line with
+/// ([`changed_members`], [`gone_since`]). Returns the new generation.
+pub fn next_generation(tx: &Tx) -> Result<i64> {
+    let next = generation(tx)? + 1;
+    set_meta(tx, "generation", &next.to_string())?;
+    Ok(next)
+}
+
+/// The generation of the last committed history step (0 for none).
+pub fn generation(db: &Db) -> Result<i64> {
+    int_meta(db, "generation")
+}
+
+fn int_meta(db: &Db, name: &str) -> Result<i64> {
+    Ok(meta(db, name)?.map_or(Ok(0), |g| g.parse())?)
+}
+
+fn stamp_changed(tx: &Tx, key: &str, generation: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE articles SET changed = $2 WHERE key = $1",
+        args![key, generation],
+    )?;
     Ok(())
+}
+
+/// The articles new, edited or moved after generation `since`.
+pub fn changed_members(db: &Db, since: i64) -> Result<Vec<Member>> {
+    db.query(
+        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
+         WHERE changed > $1 ORDER BY key",
+        args![since],
+    )?
+    .into_iter()
+    .map(member)
+    .collect()
+}
+
+/// Keys of the articles pruned after generation `since`, as far back as
+/// [`forget_gone`] kept them: `None` when some may have been forgotten.
+pub fn gone_since(db: &Db, since: i64) -> Result<Option<Vec<String>>> {
+    if since < int_meta(db, "gone_kept_from")? {
+        return Ok(None);
+    }
+    let rows = db.query(
+        "SELECT key FROM gone WHERE changed > $1 ORDER BY key",
+        args![since],
+    )?;
+    Ok(Some(
+        rows.into_iter()
+            .map(|mut r| r.text(0))
+            .collect::<Result<_>>()?,
+    ))
+}
+
+/// Forgets the pruned keys of generations up to `upto` (an output directory
+/// is in line with it), except those of the newest pruning, which
+/// [`last_change`] still reads.
+pub fn forget_gone(tx: &Tx, upto: i64) -> Result<()> {
+    tx.execute(
+        "DELETE FROM gone WHERE changed <= $1 AND changed < (SELECT MAX(changed) FROM gone)",
+        args![upto],
+    )?;
+    let kept_from = int_meta(tx, "gone_kept_from")?.max(upto);
+    set_meta(tx, "gone_kept_from", &kept_from.to_string())
+}
+
+/// The last generation that added, edited, moved or pruned an article: a
+/// digest of the whole history's visible state, in two index lookups.
+pub fn last_change(db: &Db) -> Result<i64> {
+    let mut row = db
+        .query_opt(
+            "SELECT COALESCE((SELECT MAX(changed) FROM articles), 0),
+                    COALESCE((SELECT MAX(changed) FROM gone), 0)",
+            &[],
+        )?
+        .context("the store answered no row")?;
+    Ok(row.int(0)?.max(row.int(1)?))
+}
+
+/// How many articles the store holds.
+pub fn article_count(db: &Db) -> Result<usize> {
+    let mut row = db
+        .query_opt("SELECT COUNT(*) FROM articles", &[])?
+        .context("the store answered no row")?;
+    Ok(row.int(0)? as usize)
 }
 
 pub fn meta(db: &Db, name: &str) -> Result<Option<String>> {
@@ -726,20 +824,46 @@ pub fn outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
         args![dir],
     )?
     .into_iter()
-    .map(|mut r| {
-        Ok((
-            r.text(0)?,
-            Output {
-                kind: r.text(1)?,
-                signature: r.text(2)?,
-                digest: r.text(3)?,
-                size: r.int(4)? as u64,
-                mtime_ns: r.int(5)?,
-                etag: r.opt_text(6)?,
-            },
-        ))
-    })
+    .map(output_row)
     .collect()
+}
+
+/// The output records of `dir` but its article pages: the few files every
+/// run checks.
+pub fn site_outputs(db: &Db, dir: &str) -> Result<HashMap<String, Output>> {
+    db.query(
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs
+         WHERE dir = $1 AND kind != 'page'",
+        args![dir],
+    )?
+    .into_iter()
+    .map(output_row)
+    .collect()
+}
+
+/// The output record of `path` in `dir`, if there is one.
+pub fn output(db: &Db, dir: &str, path: &str) -> Result<Option<Output>> {
+    db.query_opt(
+        "SELECT path, kind, signature, digest, size, mtime_ns, etag FROM outputs
+         WHERE dir = $1 AND path = $2",
+        args![dir, path],
+    )?
+    .map(|r| output_row(r).map(|(_, o)| o))
+    .transpose()
+}
+
+fn output_row(mut r: Row) -> Result<(String, Output)> {
+    Ok((
+        r.text(0)?,
+        Output {
+            kind: r.text(1)?,
+            signature: r.text(2)?,
+            digest: r.text(3)?,
+            size: r.int(4)? as u64,
+            mtime_ns: r.int(5)?,
+            etag: r.opt_text(6)?,
+        },
+    ))
 }
 
 /// Records what was written to `path` in `dir`.
@@ -921,6 +1045,7 @@ pub fn source_unchanged(db: &Db, url: &str, now: i64) -> Result<Vec<String>> {
 /// Deletes articles not seen since `cutoff` that no feed shows any more.
 /// Walks only the rows old enough to go, through the `last_seen` index.
 pub fn prune(tx: &Tx, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec<String>> {
+    let generation = generation(tx)?;
     let mut pruned = Vec::new();
     for mut row in tx.query(
         "SELECT key FROM articles WHERE last_seen < $1",
@@ -929,6 +1054,11 @@ pub fn prune(tx: &Tx, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec<String>>
         let key = row.text(0)?;
         if !shown.contains(key.as_str()) {
             tx.execute("DELETE FROM articles WHERE key = $1", args![&key])?;
+            tx.execute(
+                "INSERT INTO gone (key, changed) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET changed = excluded.changed",
+                args![&key, generation],
+            )?;
             pruned.push(key);
         }
     }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -97,6 +97,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE outputs ADD COLUMN etag TEXT;
+",
+    "
+    ALTER TABLE articles ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_by_change ON articles (changed);
+    CREATE TABLE gone (key TEXT PRIMARY KEY, changed INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX gone_by_change ON gone (changed);
 ",
 ];
 
