@@ -128,17 +128,12 @@ pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result
     let recorded = store
         .record_run(&record)
         .context("cannot record the run in the store");
-    let mut summary = match (result, recorded) {
-        (Err(e), Err(unrecorded)) => {
-            // The run's own error is the one to report; this one is secondary.
-            writeln!(diag, "readmore: warning: {unrecorded:#}")?;
-            return Err(e);
-        }
-        (result, recorded) => {
-            recorded?;
-            result?
-        }
-    };
+    if let Err(unrecorded) = recorded {
+        // The run's own outcome stands (its error, or the feeds it wrote:
+        // exit 1 would claim no feed changed); this failure is secondary.
+        writeln!(diag, "readmore: warning: {unrecorded:#}")?;
+    }
+    let mut summary = result?;
     // Before any ping: a hub must not fetch a stale copy from a CDN.
     let purged = purge::purge(config, store.conn(), &summary.changed);
     if let Err(e) = &purged {

@@ -345,7 +345,18 @@ pub fn run(cli: Cli) -> Result<u8> {
                 writeln!(stderr, "{}", summary_line(&summary, false))?;
                 serve::serve(&preview.out(), listener)?;
             } else {
-                let dir = args.dir.unwrap_or_else(|| config.output.dir.clone());
+                let dir = match args.dir {
+                    Some(dir) => dir,
+                    None if config.output.bucket()?.is_some() => {
+                        return Err(UsageError(format!(
+                            "output.dir {} is a bucket: serve it from the object store or a CDN \
+                             (`readmore serve` serves a directory: --dir)",
+                            config.output.dir.display()
+                        ))
+                        .into());
+                    }
+                    None => config.output.dir.clone(),
+                };
                 serve::serve(&dir, listener)?;
             }
         }

@@ -359,9 +359,43 @@ fn assert_feeds_whole(dir: &Path) {
     }
 }
 
+/// Every article page an `all.atom` entry links to exists and is that
+/// article's: its heading is the entry's title and its first date the
+/// entry's published date (pages are switched in before the feeds).
+fn assert_pages_match_the_feed(dir: &Path) {
+    let feeds = dir.join("feeds");
+    let Ok(atom) = fs::read(feeds.join("all.atom")) else {
+        return;
+    };
+    let feed = feed_rs::parser::parse(&atom[..]).unwrap();
+    let heading = scraper::Selector::parse("article h1").unwrap();
+    let published = scraper::Selector::parse("article p.meta time").unwrap();
+    let mut pages = 0;
+    for entry in &feed.entries {
+        let link = &entry.links[0].href;
+        let Some(page) = link.strip_prefix("https://feeds.example.org/rm/") else {
+            continue;
+        };
+        let text = fs::read_to_string(feeds.join(page))
+            .unwrap_or_else(|e| panic!("{page}, linked from all.atom: {e}"));
+        let html = scraper::Html::parse_document(&text);
+        let h1: String = html.select(&heading).next().unwrap().text().collect();
+        assert_eq!(h1, entry.title.as_ref().unwrap().content, "{page}");
+        let date = html.select(&published).next().unwrap().attr("datetime");
+        let want = entry
+            .published
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert_eq!(date, Some(want.as_str()), "{page}");
+        pages += 1;
+    }
+    assert!(pages > 0, "all.atom links no article page");
+}
+
 /// Kills builds at pseudo-random moments and checks after each kill that
-/// every feed is a complete old or new version and the store is sound;
-/// then a normal build completes.
+/// every feed is a complete old or new version, every page its feeds link
+/// to is there and shows that article, and the store is sound; then a
+/// normal build completes and matches a clean build byte for byte.
 #[test]
 fn killed_builds_leave_whole_feeds_and_a_sound_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -404,6 +438,7 @@ fn killed_builds_leave_whole_feeds_and_a_sound_store() {
             full = (full / 2).max(1_000);
         }
         assert_feeds_whole(dir.path());
+        assert_pages_match_the_feed(dir.path());
         assert_integrity(&dir.path().join("state.db"));
     }
     assert!(
@@ -482,4 +517,55 @@ fn status_reports_sections_and_the_last_run() {
     let missing = readmore(dir.path(), &["status", "--state", "nope.db"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("no store at"));
+}
+
+/// Makes every later attempt to record a run in the store at `db` fail.
+fn refuse_run_records(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_runs BEFORE INSERT ON runs
+         BEGIN SELECT RAISE(ABORT, 'runs refused by the test'); END;",
+    )
+    .unwrap();
+}
+
+// A run that fails (here: the output directory stays locked, exit 3) and
+// then cannot be recorded reports its own error and exit code; the
+// recording failure is only a warning.
+#[test]
+fn a_failure_to_record_the_run_does_not_replace_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    refuse_run_records(&dir.path().join("state.db"));
+    let feeds = fs::File::open(dir.path().join("feeds")).unwrap();
+    feeds.lock().unwrap();
+    let out = build(dir.path(), &page_b(), T2, &["--lock-timeout", "1"]);
+    feeds.unlock().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("readmore: error: another readmore build holds"),
+        "{err}"
+    );
+    assert!(
+        err.contains("readmore: warning: cannot record the run in the store")
+            && err.contains("runs refused by the test"),
+        "{err}"
+    );
+}
+
+// A run that wrote its feeds but cannot be recorded says so as a warning
+// and exits 0: exit 1 would claim that no feed changed.
+#[test]
+fn a_run_that_wrote_feeds_but_cannot_be_recorded_exits_0_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(build(dir.path(), &sample(), T1, &[]));
+    refuse_run_records(&dir.path().join("state.db"));
+    let before = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    let err = ok(build(dir.path(), &page_b(), T2, &[]));
+    assert!(
+        err.contains("readmore: warning: cannot record the run in the store"),
+        "{err}"
+    );
+    assert_ne!(fs::read(dir.path().join("feeds/all.atom")).unwrap(), before);
 }

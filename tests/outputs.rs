@@ -429,3 +429,18 @@ fn a_bucket_output_without_the_s3_feature_is_a_usage_error() {
     );
     assert!(!dir.path().join(".readmore").exists(), "no store created");
 }
+
+/// Guards `serve` with a bucket output: a usage error that says where a
+/// bucket is served from, not a missing directory named `s3:`.
+#[test]
+fn serve_refuses_a_bucket_output_with_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "[output]\ndir = \"s3://my-site/feeds/\"\n");
+    let out = readmore(dir.path(), &["serve", "--addr", "127.0.0.1:0"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is a bucket: serve it from the object store or a CDN"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -26,6 +26,9 @@
 //!   to an object not yet there. Unlike a directory's rename pass, the
 //!   switch is not one step: a run failing halfway has replaced some
 //!   objects, and the next run (its records still pending) finishes it.
+//!   Staged outputs are held in memory until the switch, so the first
+//!   upload of a site takes as much memory as its outputs (a directory's
+//!   staging goes to temporary files instead).
 //!
 //! Credentials come from the standard `AWS_*` environment variables (or
 //! the instance's role), never from the config file, and are never shown:
