@@ -21,7 +21,7 @@ use crate::parse::Encoding;
 use crate::preview::Preview;
 use crate::redact;
 use crate::serve;
-use crate::source::{Input, InputTable};
+use crate::source::Input;
 use crate::status::Status;
 use crate::store::Location;
 
@@ -37,6 +37,7 @@ Examples:
   readmore status                         articles per section, the last run, pending pings
   readmore check --config site.toml       check a config file without building
   readmore publish --all                  tell the WebSub hubs about every feed
+  readmore worker --every 600             rebuild each source every 10 minutes until SIGTERM
   readmore serve --build                  preview in a reader: build for http://127.0.0.1:8080/ and serve
   readmore serve --addr 127.0.0.1:8080    serve the output directory
 
@@ -71,6 +72,9 @@ enum Command {
     /// Send the queued WebSub pings now.
     #[command(after_help = EXAMPLES)]
     Publish(PublishArgs),
+    /// Build the config's sources on a schedule, sharing them with other workers, until SIGTERM.
+    #[command(after_help = EXAMPLES)]
+    Worker(WorkerArgs),
     /// Serve the output directory over HTTP, with WebSub discovery headers.
     #[command(after_help = EXAMPLES)]
     Serve(ServeArgs),
@@ -185,6 +189,27 @@ struct PublishArgs {
 }
 
 #[derive(Debug, Args)]
+struct WorkerArgs {
+    /// Seconds between two builds of one source
+    #[arg(long, value_name = "SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    every: u64,
+    /// Most sources one turn builds; more due wait for the next turn, this worker's or another's
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: u64,
+    /// Build what is due once, then stop
+    #[arg(long)]
+    once: bool,
+    /// History store: a SQLite file or a postgres:// URL [default: the config's state]
+    #[arg(long, value_name = "FILE|URL")]
+    state: Option<String>,
+    /// Seconds to wait for a lock another build or worker holds
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    lock_timeout: u64,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
 struct ServeArgs {
     /// With --build: listings to preview [default: the config's sources]
     #[arg(requires = "build")]
@@ -275,6 +300,20 @@ pub fn run(cli: Cli) -> Result<u8> {
             } else {
                 write!(stdout, "{}", status_text(&status))?;
             }
+        }
+        Command::Worker(args) => {
+            let mut config = load_config(&args.config)?;
+            if let Some(state) = args.state {
+                config.state = Location::parse(&state);
+            }
+            let schedule = crate::worker::Schedule {
+                every: args.every,
+                batch: usize::try_from(args.batch).unwrap_or(usize::MAX),
+                once: args.once,
+                lock_timeout: Duration::from_secs(args.lock_timeout),
+            };
+            let hubs = !config.websub.hubs.is_empty();
+            crate::worker::run(&config, &schedule, &|s| summary_line(s, hubs), stderr)?;
         }
         Command::Publish(args) => {
             let mut config = load_config(&args.config)?;
@@ -417,7 +456,7 @@ fn count(n: usize, noun: &str) -> String {
 
 /// What `readmore check` prints about a config that loaded.
 fn check_text(path: &Path, config: &Config) -> String {
-    let sources: Vec<String> = config.sources.iter().map(input_name).collect();
+    let sources: Vec<String> = config.sources.iter().map(Input::name).collect();
     let mut sections: Vec<String> = config.sections().into_iter().map(|s| s.id).collect();
     sections.push(config.classify.fallback.clone());
     let formats: Vec<&str> = config.output.formats.iter().map(|f| f.ext()).collect();
@@ -436,17 +475,6 @@ fn check_text(path: &Path, config: &Config) -> String {
         sections.join(", "),
         config.websub.hubs.len()
     )
-}
-
-/// A config source as `check` shows it: a URL without its user info.
-fn input_name(input: &Input) -> String {
-    match input {
-        Input::Plain(s) | Input::Table(InputTable { url: Some(s), .. }) => {
-            redact::url(s).into_owned()
-        }
-        Input::Table(InputTable { path: Some(p), .. }) => p.display().to_string(),
-        Input::Table(_) => "(a [[sources]] table without url or path)".into(),
-    }
 }
 
 fn status_text(s: &Status) -> String {
@@ -493,6 +521,21 @@ fn status_text(s: &Status) -> String {
             ping.attempts,
             rfc3339(ping.next_try)
         );
+    }
+    if !s.schedule.is_empty() {
+        let _ = writeln!(out, "worker schedule: {} sources", s.schedule.len());
+    }
+    for entry in &s.schedule {
+        let lag = s.now - entry.next_due;
+        let due = match lag {
+            ..=0 => format!("due in {} s", -lag),
+            _ => format!("due {lag} s ago"),
+        };
+        let claimed = match (&entry.worker, entry.claimed) {
+            (Some(worker), Some(at)) => format!("last claimed by {worker} at {}", rfc3339(at)),
+            _ => "never claimed".into(),
+        };
+        let _ = writeln!(out, "  {}: {due}, {claimed}", entry.source);
     }
     out
 }

@@ -53,5 +53,6 @@ pub mod status;
 pub mod store;
 pub mod text;
 pub mod websub;
+pub mod worker;
 pub mod write;
 pub mod xmlfix;

@@ -120,6 +120,18 @@ impl Input {
         })
     }
 
+    /// The input as `check`, the worker's schedule and `status` name it:
+    /// a URL without its user info, else the path.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Plain(s) | Input::Table(InputTable { url: Some(s), .. }) => {
+                redact::url(s).into_owned()
+            }
+            Input::Table(InputTable { path: Some(p), .. }) => p.display().to_string(),
+            Input::Table(_) => "(a [[sources]] table without url or path)".into(),
+        }
+    }
+
     /// Makes relative paths relative to `root` (the config's directory).
     pub fn rooted(&self, root: &Path) -> Input {
         match self {

@@ -20,6 +20,12 @@ pub struct Status {
     pub last_run: Option<Run>,
     /// WebSub pings still queued.
     pub pings: Vec<store::Ping>,
+    /// `readmore worker`'s sources: when each is due, who claimed it last.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<store::Scheduled>,
+    /// When this status was taken (Unix seconds), for the lag of a source.
+    #[serde(skip)]
+    pub now: i64,
 }
 
 pub fn status(config: &Config) -> Result<Status> {
@@ -33,5 +39,7 @@ pub fn status(config: &Config) -> Result<Status> {
         sections,
         last_run: store.last_run()?,
         pings: store::pings(store.conn())?,
+        schedule: store::scheduled(store.conn())?,
+        now: crate::websub::unix_now(),
     })
 }

@@ -44,6 +44,8 @@
 //!   unchanged fingerprint marks as seen again.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
+//! - `schedule`: for `readmore worker`, when each source is next due and
+//!   which worker claimed it last (see `schedule`).
 //!
 //! Merge rules (what dates an article gets) live here too, in [`merge`];
 //! which articles go in which feed is decided by the caller.
@@ -64,11 +66,13 @@ use crate::fetch::Validators;
 mod db;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod schedule;
 mod schema;
 mod sqlite;
 
 use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
+pub use schedule::{Scheduled, Turn, add_sources, claim_due, next_due, scheduled};
 pub use schema::SCHEMA_VERSION;
 
 /// The version of `projection`. Bump it whenever what the projection
@@ -155,7 +159,7 @@ impl fmt::Display for Lock<'_> {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Lock::Source(name) => write!(f, "source {}", crate::redact::url(name)),
-            Lock::Publish(key) => write!(f, "publishing {key}"),
+            Lock::Publish(key) => write!(f, "publishing {}", crate::redact::url(key)),
         }
     }
 }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -103,6 +103,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_by_change ON articles (changed);
     CREATE TABLE gone (key TEXT PRIMARY KEY, changed INTEGER NOT NULL) WITHOUT ROWID;
     CREATE INDEX gone_by_change ON gone (changed);
+",
+    "
+    CREATE TABLE schedule (
+        source   TEXT PRIMARY KEY,
+        next_due INTEGER NOT NULL,
+        worker   TEXT,
+        claimed  INTEGER
+    ) WITHOUT ROWID;
 ",
 ];
 

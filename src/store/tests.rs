@@ -484,6 +484,86 @@ fn runs_and_section_counts_read_back() {
     }
 }
 
+/// A worker's turn at `now`: due again a minute later, up to 10 sources.
+fn turn(worker: &str, now: i64) -> Turn<'_> {
+    Turn {
+        worker,
+        now,
+        every: 60,
+        batch: 10,
+    }
+}
+
+/// Guards the worker's schedule: a source is claimed once per turn, due
+/// again `every` seconds later, and only the sources asked for are taken.
+#[test]
+fn due_sources_are_claimed_once_per_turn() {
+    for place in places() {
+        let store = place.open();
+        let db = store.conn();
+        let both = ["a".to_string(), "b".to_string()];
+        add_sources(db, &both, 100).unwrap();
+        add_sources(db, &both[..1], 999).unwrap();
+        let claim = db.begin_claim().unwrap();
+        let got = claim_due(&claim, &both[1..], turn("w1", 100)).unwrap();
+        claim.commit().unwrap();
+        assert_eq!(got, ["b"], "{}", place.location);
+        let claim = db.begin_claim().unwrap();
+        assert_eq!(claim_due(&claim, &both, turn("w2", 120)).unwrap(), ["a"]);
+        assert!(
+            claim_due(&claim, &both, turn("w2", 159))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(claim_due(&claim, &both, turn("w2", 160)).unwrap(), ["b"]);
+        claim.commit().unwrap();
+        assert_eq!(next_due(db, &both).unwrap(), Some(180));
+        add_sources(db, &["c".to_string(), "d".to_string()], 0).unwrap();
+        let claim = db.begin_claim().unwrap();
+        let one = Turn {
+            batch: 1,
+            ..turn("w3", 170)
+        };
+        let all = ["c".to_string(), "d".to_string()];
+        assert_eq!(
+            claim_due(&claim, &all, one).unwrap(),
+            ["c"],
+            "a batch of one"
+        );
+        claim.commit().unwrap();
+        let b = scheduled(db)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.source == "b")
+            .unwrap();
+        assert_eq!(
+            (b.source.as_str(), b.worker.as_deref(), b.claimed),
+            ("b", Some("w2"), Some(160))
+        );
+    }
+}
+
+/// Guards `status` on either backend: a store opened read-only reads what
+/// a build wrote and refuses to write.
+#[test]
+fn a_read_only_store_reads_and_never_writes() {
+    for place in places() {
+        let err = Store::open_read_only(&place.location).err().unwrap();
+        assert!(format!("{err:#}").contains("no store"), "{err:#}");
+        {
+            let mut store = place.open();
+            let tx = store.transaction().unwrap();
+            merge_x(&tx, &[&article("a", "one")], 1000);
+            tx.commit().unwrap();
+        }
+        let store = Store::open_read_only(&place.location).unwrap();
+        assert_eq!(store.section_counts().unwrap(), [("x".to_string(), 1)]);
+        let write = store.conn().execute("DELETE FROM articles", &[]);
+        assert!(write.is_err(), "{}: wrote read-only", place.location);
+        assert_eq!(store.section_counts().unwrap().len(), 1);
+    }
+}
+
 /// Guards credentials: a PostgreSQL URL's password appears in no message,
 /// whether the server cannot be reached or this build cannot use one.
 #[test]
@@ -499,6 +579,11 @@ fn a_postgres_url_never_shows_its_password() {
 /// What only PostgreSQL has: several processes on one store.
 #[cfg(feature = "postgres")]
 mod shared {
+    use std::collections::HashMap;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
     use super::*;
 
     /// Two connections to one fresh PostgreSQL store, when a server is
@@ -528,6 +613,35 @@ mod shared {
         assert_eq!(claim_pings(&claim_b, Some(100)).unwrap(), mine[1..]);
     }
 
+    /// Guards "no source fetched by two workers at once": sources one
+    /// worker is claiming are skipped by another.
+    #[test]
+    fn due_sources_claimed_by_one_worker_are_skipped_by_another() {
+        let Some((_place, a, b)) = two() else { return };
+        let sources = ["s1".to_string(), "s2".to_string()];
+        add_sources(a.conn(), &sources, 0).unwrap();
+        let claim_a = a.conn().begin_claim().unwrap();
+        assert_eq!(
+            claim_due(&claim_a, &sources, turn("a", 10)).unwrap().len(),
+            2
+        );
+        let claim_b = b.conn().begin_claim().unwrap();
+        assert!(
+            claim_due(&claim_b, &sources, turn("b", 10))
+                .unwrap()
+                .is_empty()
+        );
+        drop(claim_b);
+        claim_a.commit().unwrap();
+        let claim_b = b.conn().begin_claim().unwrap();
+        assert!(
+            claim_due(&claim_b, &sources, turn("b", 10))
+                .unwrap()
+                .is_empty(),
+            "not due again before `every`"
+        );
+    }
+
     /// Guards the advisory locks: one holder per source at a time, other
     /// sources free, and a lock gone with its connection (a dead worker).
     #[test]
@@ -550,6 +664,152 @@ mod shared {
         drop(b);
         a.hold(Lock::Publish("/out"), Duration::from_secs(30))
             .unwrap();
+    }
+
+    /// A loopback server of `count` RSS feeds at `/feed/N.xml`, each with
+    /// two dated items; counts the requests per path.
+    fn feeds_server(count: usize) -> (Vec<String>, Arc<Mutex<HashMap<String, usize>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(Mutex::new(HashMap::new()));
+        let counted = hits.clone();
+        let host = base.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (counted, host) = (counted.clone(), host.clone());
+                std::thread::spawn(move || answer(stream, &counted, &host));
+            }
+        });
+        let urls = (0..count).map(|n| format!("{base}/feed/{n}.xml")).collect();
+        (urls, hits)
+    }
+
+    fn answer(stream: TcpStream, hits: &Mutex<HashMap<String, usize>>, host: &str) {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let mut header = String::new();
+        while reader.read_line(&mut header).unwrap() > 2 {
+            header.clear();
+        }
+        *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+        let n: u32 = path
+            .trim_start_matches("/feed/")
+            .trim_end_matches(".xml")
+            .parse()
+            .unwrap_or(0);
+        let item = |i: u32| {
+            format!(
+                "<item><title>Harbour note {n}-{i}</title><link>{host}/a/{n}/{i}</link>\
+                 <guid>{host}/a/{n}/{i}</guid><pubDate>Tue, 17 Feb 2026 {:02}:{:02}:00 GMT</pubDate>\
+                 <description>The ferry timetable changed again, note {n}-{i}.</description></item>",
+                n % 24,
+                i * 7 + n / 24
+            )
+        };
+        let body = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed {n}</title>\
+             <link>{host}/</link><description>Notes</description>{}{}</channel></rss>",
+            item(1),
+            item(2)
+        );
+        let mut stream = stream;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+
+    /// The ids and dates of the "all" Atom feed in `out`.
+    fn entries(out: &Path) -> Vec<(String, String, String)> {
+        let bytes = std::fs::read(out.join("all.atom")).unwrap();
+        let feed = feed_rs::parser::parse(&bytes[..]).unwrap();
+        let mut entries: Vec<_> = feed
+            .entries
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    format!("{:?}", e.published),
+                    format!("{:?}", e.updated),
+                )
+            })
+            .collect();
+        entries.sort();
+        entries
+    }
+
+    /// Guards sharing the sources (issue 15): three workers on one
+    /// PostgreSQL store, in batches, fetch every source exactly once per
+    /// turn and give the ids and dates one process gives on SQLite.
+    #[test]
+    fn three_workers_fetch_every_source_once_with_the_ids_of_one() {
+        let Some(pg) = postgres_place() else { return };
+        let (urls, hits) = feeds_server(24);
+        let config_for = |state: Location, out: &Path| {
+            let mut config = crate::config::Config::default();
+            config.site.base_url = "https://feeds.example.org/rm/".into();
+            config.sources = urls
+                .iter()
+                .map(|u| crate::source::Input::Plain(u.clone()))
+                .collect();
+            config.state = state;
+            config.output.dir = out.to_path_buf();
+            config
+        };
+        let schedule = crate::worker::Schedule {
+            every: 3600,
+            batch: 5,
+            once: true,
+            lock_timeout: Duration::from_secs(600),
+        };
+        let shared = tempfile::tempdir().unwrap();
+        let config = config_for(pg.location.clone(), shared.path());
+        let turns: Vec<usize> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..3)
+                .map(|w| {
+                    let (config, schedule) = (&config, &schedule);
+                    scope.spawn(move || {
+                        let mut turns = 0;
+                        let me = format!("w{w}");
+                        while crate::worker::turn(config, schedule, &me, &mut std::io::sink())
+                            .unwrap()
+                            .is_some()
+                        {
+                            turns += 1;
+                        }
+                        turns
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        assert!(
+            turns.iter().sum::<usize>() >= 5,
+            "24 sources in batches of 5: {turns:?}"
+        );
+        let fetched = hits.lock().unwrap().clone();
+        assert_eq!(fetched.len(), 24, "{fetched:?}");
+        assert!(fetched.values().all(|&n| n == 1), "{fetched:?}");
+        let alone = tempfile::tempdir().unwrap();
+        let config = config_for(
+            Location::File(alone.path().join("s.db")),
+            &alone.path().join("out"),
+        );
+        let request = crate::build::Request {
+            inputs: Vec::new(),
+            encoding: crate::parse::Encoding::Strict,
+            now: chrono::Utc::now(),
+            lock_timeout: Duration::from_secs(60),
+            publish: false,
+        };
+        crate::build::build(&config, &request, &mut std::io::sink()).unwrap();
+        let shared_entries = entries(shared.path());
+        assert_eq!(shared_entries.len(), 48);
+        assert_eq!(shared_entries, entries(&alone.path().join("out")));
     }
 
     /// Guards one schema for both backends: the sample built on
