@@ -48,6 +48,10 @@ use crate::site::{self, Listing, Site, page_path};
 use crate::store::{self, Db, Member, Output, Store, Tx};
 use crate::websub;
 
+/// What a failure after the switch adds to its error.
+const IN_PLACE: &str =
+    "the new files are in place, but the run could not finish recording them (the next run does)";
+
 /// One feed of the run: its name, its section ("all" has none), its members.
 pub struct Plan<'a> {
     pub name: &'a str,
@@ -211,13 +215,19 @@ pub fn update(
     let settings = renderer.settings;
     mark_pending(store, sink.key(), &records, &rendered)?;
     sink.switch()?;
+    // From here on the new files are served: an error must say so (exit 1
+    // otherwise means no feed changed); the pending records repair it.
     for path in &orphans {
-        sink.remove(path)?;
+        sink.remove(path).context(IN_PLACE)?;
     }
-    let tx = store.transaction()?;
-    record(&tx, config, sink, &records, &rendered, &orphans)?;
-    scope.in_line(&tx, sink, settings, now.timestamp())?;
-    tx.commit().context("cannot commit to the store")?;
+    let tx = store.transaction().context(IN_PLACE)?;
+    record(&tx, config, sink, &records, &rendered, &orphans).context(IN_PLACE)?;
+    scope
+        .in_line(&tx, sink, settings, now.timestamp())
+        .context(IN_PLACE)?;
+    tx.commit()
+        .context("cannot commit to the store")
+        .context(IN_PLACE)?;
     let mut changed: Vec<String> = rendered
         .iter()
         .filter(|r| r.staged)

@@ -552,6 +552,11 @@ fn a_failure_to_record_the_run_does_not_replace_its_error() {
             && err.contains("runs refused by the test"),
         "{err}"
     );
+    // Busy at the output directory: its articles are merged, and the next
+    // run (of another page) writes them.
+    assert_eq!(items(&dir.path().join("feeds/all.atom")).len(), 12);
+    ok(build(dir.path(), &sample(), T3, &[]));
+    assert!(items(&dir.path().join("feeds/all.atom")).len() > 12);
 }
 
 // A run that wrote its feeds but cannot be recorded says so as a warning

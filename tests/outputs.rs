@@ -430,6 +430,56 @@ fn a_bucket_output_without_the_s3_feature_is_a_usage_error() {
     assert!(!dir.path().join(".readmore").exists(), "no store created");
 }
 
+/// Guards the exit-1 promise: a failure after the new files were switched
+/// in (here the store refuses the final records) says the files are in
+/// place, and the next run completes the records without rewriting them.
+#[test]
+fn a_failure_after_the_switch_says_the_new_files_are_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "");
+    build(dir.path(), &["--now", NOW]);
+    let conn = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_insert BEFORE INSERT ON outputs WHEN NEW.signature != ''
+         BEGIN SELECT RAISE(ABORT, 'records refused by the test'); END;
+         CREATE TRIGGER refuse_update BEFORE UPDATE ON outputs WHEN NEW.signature != ''
+         BEGIN SELECT RAISE(ABORT, 'records refused by the test'); END;",
+    )
+    .unwrap();
+    let before = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    let page_b = common::root().join("tests/fixtures/pages/page-b.txt");
+    let run = |now: &str| {
+        readmore(
+            dir.path(),
+            &["build", page_b.to_str().unwrap(), "--now", now],
+            None,
+        )
+    };
+    let out = run(LATER);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("readmore: error: the new files are in place")
+            && stderr(&out).contains("records refused by the test"),
+        "{}",
+        stderr(&out)
+    );
+    let switched = fs::read(dir.path().join("feeds/all.atom")).unwrap();
+    assert_ne!(switched, before, "the feed was switched in");
+    conn.execute_batch("DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update;")
+        .unwrap();
+    let out = run(LATER);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(" 0 files written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read(dir.path().join("feeds/all.atom")).unwrap(),
+        switched
+    );
+}
+
 /// Guards `serve` with a bucket output: a usage error that says where a
 /// bucket is served from, not a missing directory named `s3:`.
 #[test]
