@@ -1,9 +1,12 @@
 //! Micro-benchmarks of the text work, in bytes per second: the dump parser,
-//! the HTML reader, the classifier, parse + classify together (what
-//! `explain` does per source), and each renderer. The input is 400 articles
-//! of the benchmark corpus (`examples/corpus`, seed 1), about 2.3 MB as a
-//! text dump; the parser, reader and classifier count the input bytes they
-//! read, the renderers the bytes they write.
+//! the HTML reader, the classifier (one core, and every core with
+//! `classify_all`), parse + classify together (what `explain` does per
+//! source), and each renderer. The input is 400 articles of the benchmark
+//! corpus (`examples/corpus`, seed 1), about 2.3 MB as a text dump; the
+//! parser, reader and classifier count the input bytes they read, the
+//! renderers the bytes they write. The reference, measured in the same run,
+//! is reading the dump's lines (`lines_reference`): the least any parser
+//! of it does, so each figure can be given as a ratio to it.
 //!
 //! Run: `cargo bench --bench throughput` (divan; `-- parse` to filter).
 
@@ -70,6 +73,14 @@ fn main() {
 }
 
 #[divan::bench]
+fn lines_reference(bencher: Bencher) {
+    let c = &*CORPUS;
+    bencher
+        .counter(BytesCount::of_str(&c.dump))
+        .bench(|| black_box(&c.dump).lines().map(str::len).sum::<usize>());
+}
+
+#[divan::bench]
 fn parse_dump(bencher: Bencher) {
     let c = &*CORPUS;
     bencher
@@ -92,6 +103,18 @@ fn classify(bencher: Bencher) {
         c.articles
             .iter()
             .map(|a| c.classifier.classify(black_box(a)).section)
+            .sum::<usize>()
+    });
+}
+
+#[divan::bench]
+fn classify_all_cores(bencher: Bencher) {
+    let c = &*CORPUS;
+    bencher.counter(BytesCount::of_str(&c.dump)).bench(|| {
+        c.classifier
+            .classify_all(black_box(&c.articles), |a| a)
+            .iter()
+            .map(|v| v.section)
             .sum::<usize>()
     });
 }

@@ -22,7 +22,7 @@
 //! at most [`MOST`] of them.
 
 use percent_encoding::percent_decode_str;
-use scraper::{ElementRef, Selector};
+use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
 
@@ -81,9 +81,28 @@ const NO_CATEGORY: &[&str] = &[
     "未分類",
 ];
 
+/// The page's JSON-LD objects, parsed once for all its excerpts (reading
+/// them again per excerpt made a long listing quadratic).
+pub struct LinkedData(Vec<Value>);
+
+impl LinkedData {
+    pub fn of(doc: &Html) -> LinkedData {
+        let scripts = select(&doc.root_element(), r#"script[type="application/ld+json"]"#);
+        let values = scripts.iter().filter_map(|script| {
+            let text: String = script.text().collect();
+            serde_json::from_str::<Value>(&text).ok()
+        });
+        LinkedData(values.collect())
+    }
+}
+
 /// The categories the page gives the excerpt in `container`, whose
-/// permalink is `permalink`.
-pub fn of_excerpt(container: &ElementRef, permalink: Option<&str>) -> Vec<String> {
+/// permalink is `permalink`; `linked` is the page's [`LinkedData`].
+pub fn of_excerpt(
+    container: &ElementRef,
+    permalink: Option<&str>,
+    linked: &LinkedData,
+) -> Vec<String> {
     let mut names = Names::default();
     for link in select(container, "a[rel]") {
         let rel = link.value().attr("rel").unwrap_or("");
@@ -101,7 +120,7 @@ pub fn of_excerpt(container: &ElementRef, permalink: Option<&str>) -> Vec<String
         }
     }
     if let Some(permalink) = permalink {
-        for section in json_ld_sections(container, permalink) {
+        for section in json_ld_sections(linked, permalink) {
             names.add(&section);
         }
     }
@@ -137,18 +156,10 @@ impl Names {
 }
 
 /// `articleSection` of the page's JSON-LD objects that describe `permalink`.
-fn json_ld_sections(container: &ElementRef, permalink: &str) -> Vec<String> {
-    let root = container
-        .ancestors()
-        .filter_map(ElementRef::wrap)
-        .last()
-        .unwrap_or(*container);
+fn json_ld_sections(linked: &LinkedData, permalink: &str) -> Vec<String> {
     let mut sections = Vec::new();
-    for script in select(&root, r#"script[type="application/ld+json"]"#) {
-        let text: String = script.text().collect();
-        if let Ok(value) = serde_json::from_str::<Value>(&text) {
-            collect_sections(&value, &same_page(permalink), &mut sections);
-        }
+    for value in &linked.0 {
+        collect_sections(value, &same_page(permalink), &mut sections);
     }
     sections
 }
@@ -245,7 +256,8 @@ fn select<'a>(el: &ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {
 /// The categories of every `article` element of a page; for tests.
 #[cfg(test)]
 fn of_articles(html: &str) -> Vec<Vec<String>> {
-    let doc = scraper::Html::parse_document(html);
+    let doc = Html::parse_document(html);
+    let linked = LinkedData::of(&doc);
     let articles = select(&doc.root_element(), "article");
     articles
         .iter()
@@ -253,7 +265,7 @@ fn of_articles(html: &str) -> Vec<Vec<String>> {
             let link = select(a, "h2 a[href]")
                 .first()
                 .and_then(|l| l.value().attr("href"));
-            of_excerpt(a, link)
+            of_excerpt(a, link, &linked)
         })
         .collect()
 }

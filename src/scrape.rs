@@ -111,6 +111,7 @@ pub fn parse_html_in(
     };
     let page_author = page_author(&doc);
     let page_dates = PageDates::of(&doc, zone);
+    let linked = categories::LinkedData::of(&doc);
     let single = items.len() == 1;
     let mut articles = Vec::new();
     let mut lines = Lines::new(html);
@@ -127,6 +128,7 @@ pub fn parse_html_in(
             labels: &labels,
             address: &address,
             page_dates: &page_dates,
+            linked: &linked,
             single,
         };
         match excerpt.article(line, page_author.as_deref(), &mut diagnostics) {
@@ -154,6 +156,7 @@ struct Excerpt<'a> {
     labels: &'a Labels,
     address: &'a PageAddress,
     page_dates: &'a PageDates,
+    linked: &'a categories::LinkedData,
     /// The page's only excerpt: the page's own dates are its.
     single: bool,
 }
@@ -204,7 +207,7 @@ impl<'a> Excerpt<'a> {
             .or_else(|| page_author.map(|name| Author::of_page(name.to_string())));
         let mut body = Vec::new();
         self.blocks(self.container, heading, dek.as_deref(), &mut body, 0);
-        let categories = categories::of_excerpt(&self.container, permalink.as_deref());
+        let categories = categories::of_excerpt(&self.container, permalink.as_deref(), self.linked);
         let dates = self
             .page_dates
             .excerpt(&self.container, permalink.as_deref(), self.single);
