@@ -29,6 +29,7 @@ use url::Url;
 use crate::config::Fetch;
 use crate::http::{self, Limits, describe};
 use crate::redact;
+use crate::store::Validators;
 
 /// What to ask for.
 #[derive(Debug, Clone)]
@@ -36,14 +37,6 @@ pub struct Request {
     pub url: Url,
     /// Validators of the last page parsed from this URL.
     pub validators: Validators,
-}
-
-/// What a conditional GET sends back: the `ETag` and `Last-Modified` a
-/// page was served with (for a file, its fingerprint as the `etag`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
 }
 
 /// What came back.

@@ -8,7 +8,7 @@
 //! removed: [`feed`] builds one [`feed::Feed`] per section, [`site`] names
 //! the article pages and models the index page and the OPML list,
 //! [`render`] turns each into bytes, and a [`sink`] puts them in place
-//! ([`mod@write`] atomically in a local directory). [`build`] runs the
+//! ([`sink::directory`] atomically in a local directory). [`build`] runs the
 //! pipeline; [`cli`] is the command line.
 
 pub mod article;
@@ -54,5 +54,4 @@ pub mod store;
 pub mod text;
 pub mod websub;
 pub mod worker;
-pub mod write;
 pub mod xmlfix;

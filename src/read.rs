@@ -28,12 +28,13 @@ use crate::dedup::Seen;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
-use crate::fetch::{self, Fetched, Validators};
+use crate::fetch::{self, Fetched};
 use crate::fingerprint;
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
+use crate::store::Validators;
 
 /// An article with where it came from.
 pub struct Found {

@@ -3,7 +3,7 @@
 //!
 //! [`crate::outputs`] decides *what* must be written, removed or left
 //! alone, and in which order; a sink decides *how*. Two sinks: the local
-//! directory, the default ([`crate::write::Directory`]: temporary files
+//! directory, the default ([`directory::Directory`]: temporary files
 //! renamed into place, one switch per run), and, with the cargo feature
 //! `s3`, object storage when `output.dir` is `s3://bucket/prefix/`
 //! (`bucket::Bucket`: one conditional PUT per object).
@@ -20,10 +20,11 @@ use anyhow::Result;
 use crate::config::Config;
 use crate::error::UsageError;
 use crate::store::Output;
-use crate::write::Directory;
+use directory::Directory;
 
 #[cfg(feature = "s3")]
 mod bucket;
+pub mod directory;
 
 /// What a sink tells of an output it holds, to record once it is written:
 /// enough to tell later that it is still the output recorded.

@@ -16,9 +16,9 @@ use common::{NOW, feed_files, readmore, sample, stderr};
 use readmore::classify::Classifier;
 use readmore::config::Config;
 use readmore::outputs;
+use readmore::sink::directory::Directory;
 use readmore::sink::{Sink, Stat};
 use readmore::store::{self, Location, Output, Store};
-use readmore::write::Directory;
 
 const BASE: &str = "https://feeds.example.org/rm/";
 const LATER: &str = "2026-02-21T12:00:00Z";

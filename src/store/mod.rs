@@ -61,7 +61,6 @@ use sha2::{Digest, Sha256};
 
 use crate::article::Article;
 use crate::clock;
-use crate::fetch::Validators;
 
 mod db;
 #[cfg(feature = "postgres")]
@@ -986,6 +985,15 @@ pub fn ids(db: &Db) -> Result<Vec<(String, Option<String>)>> {
         .into_iter()
         .map(|mut r| Ok((r.text(0)?, r.opt_text(1)?)))
         .collect()
+}
+
+/// What the store remembers of a source for its next conditional GET:
+/// the `ETag` and `Last-Modified` the page last parsed was served with
+/// (for a file, its fingerprint as the `etag`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 /// The validators of the last page parsed from each source, by its URL

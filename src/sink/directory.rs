@@ -29,7 +29,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use tempfile::TempPath;
 
-use crate::sink::{Sink, Stat};
+use super::{Sink, Stat};
 use crate::store::Output;
 
 /// Prefix of the temporary files; a run killed mid-write can leave one.
