@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::parse::Encoding;
+use crate::store;
 
 /// The key of a file in the store's sources: its canonical `file://` URL,
 /// so that `dumps/a.txt` and `./dumps/a.txt` are one source.
@@ -46,12 +47,7 @@ pub fn of_file(path: &Path, label: &str, encoding: Encoding) -> Result<String> {
         };
         hasher.update(&buf[..n]);
     }
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(format!("sha256:{hex}"))
+    Ok(format!("sha256:{}", store::hex(&hasher.finalize())))
 }
 
 #[cfg(test)]

@@ -467,10 +467,12 @@ impl Store {
 /// SHA-256 of `bytes` in lowercase hex: content hashes, output digests,
 /// signatures.
 pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// A hash's bytes as lowercase hex.
+pub fn hex(hash: &[u8]) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a reader sees of an article, serialised: its title, dek, body, its
