@@ -245,13 +245,7 @@ fn relay(
         return;
     };
     let started = clock.fetch_add(1, Ordering::SeqCst);
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
+    let body = common::server::read_body(&mut reader, &headers);
     let mut request = format!("{method} {path} HTTP/1.1\r\n");
     for (name, value) in headers
         .iter()
