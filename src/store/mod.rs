@@ -870,28 +870,11 @@ pub fn gone_since(db: &Db, since: i64) -> Result<Option<Vec<String>>> {
 }
 
 /// Forgets the pruned keys of generations up to `upto` (an output directory
-/// is in line with it), except those of the newest pruning, which
-/// [`last_change`] still reads.
+/// is in line with it).
 pub fn forget_gone(tx: &Tx, upto: i64) -> Result<()> {
-    tx.execute(
-        "DELETE FROM gone WHERE changed <= $1 AND changed < (SELECT MAX(changed) FROM gone)",
-        args![upto],
-    )?;
+    tx.execute("DELETE FROM gone WHERE changed <= $1", args![upto])?;
     let kept_from = int_meta(tx, "gone_kept_from")?.max(upto);
     set_meta(tx, "gone_kept_from", &kept_from.to_string())
-}
-
-/// The last generation that added, edited, moved or pruned an article: a
-/// digest of the whole history's visible state, in two index lookups.
-pub fn last_change(db: &Db) -> Result<i64> {
-    let mut row = db
-        .query_opt(
-            "SELECT COALESCE((SELECT MAX(changed) FROM articles), 0),
-                    COALESCE((SELECT MAX(changed) FROM gone), 0)",
-            &[],
-        )?
-        .context("the store answered no row")?;
-    Ok(row.int(0)?.max(row.int(1)?))
 }
 
 /// How many articles the store holds.
