@@ -1,7 +1,8 @@
 //! Reading every source of a run into articles: fetching the URLs
 //! (conditionally, with the validators the caller looked up in the store:
 //! [`Known`]; reading never touches the store itself), skipping the
-//! files whose [`fingerprint`] the store already holds, telling text
+//! files whose [`fingerprint`] (or stat stamp) the store already holds and
+//! reading the others once, telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
 //! duplicates ([`crate::dedup`]), and printing every diagnostic as
@@ -14,9 +15,16 @@
 //! (those, or a status, a timeout) is reported as `url[:line]: error: why`
 //! and skipped, so the other sources still count; a local file's fails the
 //! run with the same `file[:line]: why`.
+//!
+//! A fetched page is parsed on the thread that fetched it as soon as it
+//! answers ([`fetch::fetch_in_order`]), while the other fetches are in
+//! flight; what each source gave is then gathered in source order (files
+//! read there, in their place), so diagnostics, duplicates and batches do
+//! not depend on which answer came first.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
@@ -29,7 +37,7 @@ use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
 use crate::fetch::{self, Fetched, Fetcher};
-use crate::fingerprint;
+use crate::fingerprint::{self, Local};
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
@@ -45,11 +53,16 @@ pub struct Found {
 /// What reading the sources gave.
 #[derive(Default)]
 pub struct Reading {
+    /// The articles read ([`read`]; none from [`read_in_batches`]).
     pub found: Vec<Found>,
     pub warnings: usize,
     /// Sources unchanged since the last run, by their key in the store:
     /// URLs that answered `304 Not Modified`, files of the same fingerprint.
     pub unchanged: Vec<String>,
+    /// New stat stamps of unchanged files, by key: a file whose stamp
+    /// changed (touched, rewritten with the same bytes, or no longer too
+    /// recent to trust, see [`fingerprint`]) and whose fingerprint did not.
+    pub stamps: HashMap<String, String>,
     /// Sources that gave nothing, and why.
     pub failed: Vec<(String, String)>,
     /// The URL pages and files parsed, to remember once the run is committed.
@@ -91,6 +104,31 @@ pub fn read(
     known: Option<&Known>,
     diag: &mut dyn Write,
 ) -> Result<Reading> {
+    let mut found = Vec::new();
+    let mut keep = |batch: Vec<Found>| {
+        found.extend(batch);
+        Ok(())
+    };
+    let mut reading =
+        read_in_batches(config, inputs, encoding, known, usize::MAX, &mut keep, diag)?;
+    reading.found = found;
+    Ok(reading)
+}
+
+/// Reads as [`read`] does, but hands the articles found to `each` in
+/// batches of about `batch` (a source's articles are never split; the
+/// last batch may be smaller), in source order, as they are read; the
+/// returned [`Reading`] holds no articles. So a caller can classify and
+/// store a batch and drop it before the next is read.
+pub fn read_in_batches(
+    config: &Config,
+    inputs: &[Input],
+    encoding: Encoding,
+    known: Option<&Known>,
+    batch: usize,
+    each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
+    diag: &mut dyn Write,
+) -> Result<Reading> {
     let inputs = if inputs.is_empty() {
         &config.sources
     } else {
@@ -123,16 +161,16 @@ pub fn read(
         &config.fetch,
         &config.site.base_url,
         parse_answer,
-        |answers| reader.gather(&sources, answers, diag),
+        |answers| reader.gather(&sources, answers, batch, each, diag),
     )?
 }
 
 /// What reading one source gave.
 enum Got {
     Read(Vec<Article>, Vec<Diagnostic>),
-    /// Unchanged since it was last parsed (`304`, the same fingerprint):
-    /// its key in the store.
-    Unchanged(String),
+    /// Unchanged since it was last parsed (`304`, the same stamp or
+    /// fingerprint): its key in the store, and a file's new stamp.
+    Unchanged(String, Option<String>),
     /// Nothing, and why: this source's failure alone.
     Failed(Unreadable),
 }
@@ -188,15 +226,19 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     /// Reads every source in order, URL sources from what their answers
-    /// gave (`answers`, in source order), and drops duplicates.
+    /// gave (`answers`, in source order), drops duplicates, and hands the
+    /// articles found to `each` in batches of about `batch`.
     fn gather(
         &self,
         sources: &[Source],
         answers: &mut dyn Iterator<Item = Result<(Got, Vec<ParsedPage>)>>,
+        batch: usize,
+        each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
         diag: &mut dyn Write,
     ) -> Result<Reading> {
         let mut reading = Reading::default();
         let mut seen = Seen::new(self.known.map(|k| &k.ids[..]));
+        let mut found = Vec::new();
         for source in sources {
             let name = source.name();
             let pages_before = reading.pages.len();
@@ -210,7 +252,10 @@ impl Reader<'_> {
             };
             let (mut articles, mut diagnostics) = match got {
                 Got::Read(articles, diagnostics) => (articles, diagnostics),
-                Got::Unchanged(key) => {
+                Got::Unchanged(key, stamp) => {
+                    if let Some(stamp) = stamp {
+                        reading.stamps.insert(key.clone(), stamp);
+                    }
                     reading.unchanged.push(key);
                     continue;
                 }
@@ -234,42 +279,50 @@ impl Reader<'_> {
                         let duplicate = Diagnostic::warning(article.lines.0, message);
                         reading.warnings += report(&name, &[duplicate], diag)?;
                     }
-                    None => reading.found.push(Found {
+                    None => found.push(Found {
                         source: name.clone(),
                         article,
                     }),
                 }
             }
+            if found.len() >= batch {
+                each(std::mem::take(&mut found))?;
+            }
+        }
+        if !found.is_empty() {
+            each(found)?;
         }
         Ok(reading)
     }
 
-    /// Reads a file or stdin; skips a file whose fingerprint the store holds.
+    /// Reads a file or stdin; skips a file whose stamp or fingerprint the
+    /// store holds, and reads a changed one once (see [`fingerprint`]).
     /// A file that cannot be read fails the run.
     fn read_local(&self, source: &Source, pages: &mut Vec<ParsedPage>) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
         let zone = source.zone.unwrap_or(config.site.zone());
-        let file = match (&source.origin, self.known) {
+        let (file, bytes) = match (&source.origin, self.known) {
             (Origin::File(path), Some(known)) => {
                 // What else decides the articles read from a file, with its bytes.
                 let settings = format!(
                     "{label}\u{0}{:?}\u{0}{zone:?}",
                     source.page_url.as_ref().map(|u| u.as_str())
                 );
-                let (key, print) = (
-                    fingerprint::key(path)?,
-                    fingerprint::of_file(path, &settings, encoding)?,
-                );
-                if known.validators(&key).etag.as_deref() == Some(print.as_str()) {
-                    return Ok(Got::Unchanged(key));
+                let key = fingerprint::key(path)?;
+                let known = known.validators(&key);
+                match fingerprint::check(path, &settings, encoding, &known, SystemTime::now())? {
+                    Local::Unchanged(stamp) => return Ok(Got::Unchanged(key, stamp)),
+                    Local::Changed(bytes, validators) => (Some((key, validators)), bytes),
                 }
-                Some((key, print))
             }
-            _ => None,
+            _ => (None, None),
         };
-        let (reader, kind) = source.open()?;
+        let (reader, kind): (Box<dyn BufRead + '_>, Kind) = match &bytes {
+            Some(bytes) => (Box::new(&bytes[..]), source.kind(bytes)),
+            None => source.open()?,
+        };
         let how = How {
             kind,
             page_url: source.page_url.as_ref(),
@@ -280,13 +333,10 @@ impl Reader<'_> {
         };
         let (articles, diagnostics) =
             parse(reader, &how, encoding).map_err(|failure| anyhow!(failure.at(&name)))?;
-        if let Some((key, print)) = file {
+        if let Some((key, validators)) = file {
             pages.push(ParsedPage {
                 url: key,
-                validators: Validators {
-                    etag: Some(print),
-                    last_modified: None,
-                },
+                validators,
                 keys: Vec::new(),
             });
         }
@@ -306,7 +356,7 @@ impl Reader<'_> {
         let name = source.name();
         let page = match fetched {
             Fetched::Page(page) => page,
-            Fetched::NotModified => return Ok(Got::Unchanged(name)),
+            Fetched::NotModified => return Ok(Got::Unchanged(name, None)),
             Fetched::Failed(why) => return Ok(Got::Failed(Unreadable::new(why))),
         };
         let kind = source::kind_of(page.content_type.as_deref(), &page.body);
@@ -368,7 +418,7 @@ impl Reader<'_> {
         };
         let page = match fetcher.fetch(&request) {
             Fetched::Page(page) => page,
-            Fetched::NotModified => return Ok(Got::Unchanged(name)),
+            Fetched::NotModified => return Ok(Got::Unchanged(name, None)),
             Fetched::Failed(why) => return Ok(failed(&why)),
         };
         let how = How {
