@@ -75,7 +75,7 @@ const AHEAD_PER_FETCH: usize = 4;
 /// so answers are worked on while other fetches are in flight. `consume`,
 /// on the calling thread, gets what `work` made in request order, whatever
 /// order the answers came in. A request is not started more than
-/// [`AHEAD_PER_FETCH`] × `fetch.concurrency` places ahead of the one
+/// 4 × `fetch.concurrency` places ahead of the one
 /// `consume` waits for, so what waits for its turn stays bounded.
 pub fn fetch_in_order<T: Send, R>(
     requests: &[Request],
