@@ -205,6 +205,8 @@ fn run(
         Some(&known),
         diag,
     )?;
+    // Before anything may fail: what the servers asked holds either way.
+    store::note_asked(store.conn(), &reading.asked)?;
     let failed: Vec<String> = reading
         .failed
         .iter()

@@ -29,7 +29,7 @@ use url::Url;
 use crate::config::Fetch;
 use crate::http::{self, Limits, describe};
 use crate::redact;
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// What to ask for.
 #[derive(Debug, Clone)]
@@ -49,6 +49,14 @@ pub enum Fetched {
     Failed(String),
 }
 
+/// What came back, with what the server asked of the next request to
+/// this URL ([`crate::asked`]: `Retry-After`, caching headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub fetched: Fetched,
+    pub asked: Option<Asked>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub body: Vec<u8>,
@@ -62,7 +70,7 @@ pub struct Page {
 /// Fetches every request, at most `fetch.concurrency` at a time and at
 /// most `fetch.per_host` at a time from one host (and port); results in
 /// request order, whatever order they complete in.
-pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<Vec<Fetched>> {
+pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<Vec<Answer>> {
     let client = client(config, contact)?;
     let deadline = Instant::now() + Duration::from_secs_f64(config.deadline);
     let queue = Queue::new(requests.iter().map(|r| host(&r.url)), config.per_host);
@@ -86,8 +94,9 @@ pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<
         .collect())
 }
 
-/// Where politeness is counted: a URL's host and port.
-fn host(url: &Url) -> String {
+/// Where politeness is counted: a URL's host and port (also across
+/// workers, in the schedule).
+pub fn host(url: &Url) -> String {
     format!(
         "{}:{}",
         url.host_str().unwrap_or(""),
@@ -175,7 +184,7 @@ fn client(config: &Fetch, contact: &str) -> Result<Client> {
     )
 }
 
-fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Fetched {
+fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Answer {
     let timeout = Instant::now() + Duration::from_secs_f64(config.timeout);
     let deadline = if timeout <= run_deadline {
         Deadline {
@@ -191,10 +200,12 @@ fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Insta
             ),
         }
     };
-    match try_fetch(client, request, config, &deadline) {
+    let mut asked = None;
+    let fetched = match try_fetch(client, request, config, &deadline, &mut asked) {
         Ok(fetched) => fetched,
         Err(message) => Fetched::Failed(redact::text(&message).into_owned()),
-    }
+    };
+    Answer { fetched, asked }
 }
 
 /// When a request must be done, and what to say if it is not: reqwest's
@@ -219,6 +230,7 @@ fn try_fetch(
     request: &Request,
     config: &Fetch,
     deadline: &Deadline,
+    asked: &mut Option<Asked>,
 ) -> Result<Fetched, String> {
     let mut builder = client.get(request.url.clone()).timeout(deadline.left()?);
     if let Some(etag) = &request.validators.etag {
@@ -232,6 +244,7 @@ fn try_fetch(
         Ok(_) => describe(&e),
     })?;
     let status = response.status();
+    *asked = crate::asked::asked(status, response.headers(), crate::websub::unix_now());
     if status == StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
     }

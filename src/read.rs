@@ -34,7 +34,7 @@ use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// An article with where it came from.
 pub struct Found {
@@ -54,6 +54,9 @@ pub struct Reading {
     pub failed: Vec<(String, String)>,
     /// The URL pages and files parsed, to remember once the run is committed.
     pub pages: Vec<ParsedPage>,
+    /// Every URL source fetched, by name, with what its server asked of
+    /// the next request (see [`crate::asked`]).
+    pub asked: Vec<(String, Option<Asked>)>,
 }
 
 /// What the store remembers that reading needs, looked up by the caller.
@@ -115,8 +118,9 @@ pub fn read(
         let pages_before = reading.pages.len();
         let got = match &source.origin {
             Origin::Url(_) => {
-                let fetched = fetched.next().context("a fetch result per URL")?;
-                reader.read_page(source, fetched, &mut reading.pages)?
+                let answer = fetched.next().context("a fetch result per URL")?;
+                reading.asked.push((name.clone(), answer.asked));
+                reader.read_page(source, answer.fetched, &mut reading.pages)?
             }
             _ => reader.read_local(source, &mut reading.pages)?,
         };
@@ -308,7 +312,7 @@ impl Reader<'_> {
     }
 
     /// Fetches the URL sources, in source order.
-    fn fetch_urls(&self, sources: &[Source]) -> Result<Vec<Fetched>> {
+    fn fetch_urls(&self, sources: &[Source]) -> Result<Vec<fetch::Answer>> {
         let requests: Vec<fetch::Request> = sources
             .iter()
             .filter_map(|source| match &source.origin {
@@ -344,7 +348,7 @@ impl Reader<'_> {
                 "its advertised feed {name}: {why}"
             )))
         };
-        let page = match fetched.into_iter().next() {
+        let page = match fetched.into_iter().next().map(|answer| answer.fetched) {
             Some(Fetched::Page(page)) => page,
             Some(Fetched::NotModified) => return Ok(Got::Unchanged(name)),
             Some(Fetched::Failed(why)) => return Ok(failed(&why)),

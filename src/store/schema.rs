@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -111,6 +111,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
         worker   TEXT,
         claimed  INTEGER
     ) WITHOUT ROWID;
+",
+    "
+    ALTER TABLE schedule ADD COLUMN host TEXT;
+    ALTER TABLE schedule ADD COLUMN last_fetch INTEGER;
+    ALTER TABLE schedule ADD COLUMN not_before INTEGER;
+    ALTER TABLE schedule ADD COLUMN asked TEXT;
+    UPDATE schedule SET worker = NULL;
+    CREATE TABLE workers (
+        id       TEXT PRIMARY KEY,
+        host     TEXT NOT NULL,
+        pid      INTEGER NOT NULL,
+        started  INTEGER NOT NULL,
+        beat     INTEGER NOT NULL,
+        lock_key INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
 ",
 ];
 
