@@ -2,13 +2,18 @@
 //!
 //! A build runs in two steps:
 //!
-//! 1. **History.** Parse every source, classify the articles, merge them
+//! 1. **History.** Parse the sources, classify the articles, merge them
 //!    into the store (new ones get the run's clock, edited ones a new
 //!    `updated`), decide each feed's members (the newest `retention.items`
 //!    of its section), prune what no feed shows and nobody has seen for
 //!    `retention.history_days`. Committed before any file changes, so the
 //!    dates a feed shows are always the dates the store keeps.
-//!    One write transaction.
+//!    One write transaction, filled a batch at a time: about [`BATCH`]
+//!    articles are read, classified and merged, then dropped before the
+//!    next are read ([`store::Merge`] dates them as one merge would), so
+//!    the article text a build holds does not grow with its input; the
+//!    store (its journal, on disk) holds the rest of the run. A source
+//!    that fails the run anywhere rolls the whole transaction back.
 //! 2. **Outputs.** [`outputs::update`] brings the output directory in line
 //!    with the store: the desired output set, rendered where stale,
 //!    switched in one pass, orphans removed, recorded, pings queued.
@@ -36,7 +41,7 @@ use crate::feed;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
 use crate::purge;
-use crate::read::{self, Known, Reading};
+use crate::read::{self, Found, Known};
 use crate::redact;
 use crate::sink;
 use crate::source::{self, Input};
@@ -100,12 +105,29 @@ pub struct Summary {
 /// what it did. The output directory is checked before the store is
 /// touched, and locked for the outputs step.
 pub fn build(config: &Config, request: &Request, diag: &mut dyn Write) -> Result<Summary> {
+    build_in_batches(config, request, BATCH, diag)
+}
+
+/// How many articles a build reads before it classifies and merges them
+/// (a source's articles are never split): what bounds the article text a
+/// build holds at once.
+pub const BATCH: usize = 1000;
+
+/// [`build`], reading `batch` articles at a time instead of [`BATCH`]:
+/// the output is the same whatever the batch (a test builds with tiny
+/// batches to show it).
+pub fn build_in_batches(
+    config: &Config,
+    request: &Request,
+    batch: usize,
+    diag: &mut dyn Write,
+) -> Result<Summary> {
     sink::check(config)?;
     let mut store = Store::open(&config.state, request.lock_timeout)?;
     if store.created() {
         warn_if_feeds_exist(config, &store, diag)?;
     }
-    let result = run(&mut store, config, request, diag);
+    let result = run(&mut store, config, request, batch, diag);
     let mut record = Run {
         clock: request.now.timestamp(),
         finished: Utc::now().timestamp(),
@@ -191,6 +213,7 @@ fn run(
     store: &mut Store,
     config: &Config,
     request: &Request,
+    batch: usize,
     diag: &mut dyn Write,
 ) -> Result<Summary> {
     let sources = held_sources(store, config, request)?;
@@ -198,46 +221,21 @@ fn run(
         validators: store::validators(store.conn())?,
         ids: store::ids(store.conn())?,
     };
-    let reading = read::read(
-        config,
-        &request.inputs,
-        request.encoding,
-        Some(&known),
-        diag,
-    )?;
-    // Before anything may fail: what the servers asked holds either way.
-    store::note_asked(store.conn(), &reading.asked)?;
-    let failed: Vec<String> = reading
-        .failed
-        .iter()
-        .map(|(name, why)| format!("{name}: {why}"))
-        .collect();
-    if reading.found.is_empty() && reading.unchanged.is_empty() {
-        match failed.is_empty() {
-            true => bail!("no articles found in the input; no feed was changed"),
-            false => bail!(
-                "every source failed ({}); no feed was changed",
-                failed.join("; ")
-            ),
-        }
-    }
+    let classifier = Classifier::new(config);
     let mut summary = Summary {
-        articles: reading.found.len(),
-        warnings: reading.warnings,
-        sources_unchanged: reading.unchanged.len(),
-        sources_failed: failed,
         store: store.location().clone(),
         ..Summary::default()
     };
-    let classifier = Classifier::new(config);
-    let plans = record_history(
-        store,
+    let history = History {
         config,
-        &classifier,
-        &reading,
-        request.now.timestamp(),
-        &mut summary,
-    )?;
+        classifier: &classifier,
+        request,
+        known,
+        batch,
+    };
+    let plans = history.record(store, &mut summary, diag)?;
+    // What reading needed of the history is not kept for the outputs.
+    drop(history);
     for name in &sources {
         store.release(Lock::Source(name))?;
     }
@@ -278,63 +276,113 @@ fn held_sources(store: &Store, config: &Config, request: &Request) -> Result<Vec
     Ok(names)
 }
 
-/// Step 1: merges the run into the store, decides the feeds, prunes, and
-/// commits before any file changes. Returns the feeds with members.
-fn record_history<'a>(
-    store: &mut Store,
-    config: &Config,
+/// Step 1: what a run reads and records in the history.
+struct History<'a> {
+    config: &'a Config,
     classifier: &'a Classifier,
-    reading: &Reading,
-    now: i64,
-    summary: &mut Summary,
-) -> Result<Vec<Plan<'a>>> {
-    let tx = store.transaction()?;
-    store::next_generation(&tx)?;
-    store::rehash(&tx)?;
-    summary.reclassified = reclassify(&tx, classifier)?;
-    let verdicts = classifier.classify_all(&reading.found, |f| &f.article);
-    let incoming: Vec<Incoming> = reading
-        .found
-        .iter()
-        .zip(verdicts)
-        .map(|(f, v)| Incoming {
-            article: &f.article,
-            section: classifier.sections()[v.section].id.as_str(),
-        })
-        .collect();
-    summary.merged = store::merge(&tx, &incoming, now)?;
-    let plans = outputs::plan(&tx, classifier, config, now)?;
-    let shown: HashSet<&str> = plans
-        .iter()
-        .flat_map(|p| p.members.iter().map(|m| m.key.as_str()))
-        .collect();
-    let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
-    summary.pruned = store::prune(&tx, cutoff, &shown)?.len();
-    summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
-    for page in &reading.pages {
-        let validators = &page.validators;
-        let (etag, modified) = (
-            validators.etag.as_deref(),
-            validators.last_modified.as_deref(),
-        );
-        store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
+    request: &'a Request,
+    known: Known,
+    /// How many articles are read before they are classified and merged.
+    batch: usize,
+}
+
+impl<'a> History<'a> {
+    /// Reads the sources, merging their articles into the store a batch
+    /// at a time as they are read, decides the feeds, prunes, and commits
+    /// before any file changes: all in one transaction, so a run that
+    /// fails anywhere before the commit leaves the history as it was.
+    /// Returns the feeds with members.
+    fn record(
+        &self,
+        store: &mut Store,
+        summary: &mut Summary,
+        diag: &mut dyn Write,
+    ) -> Result<Vec<Plan<'a>>> {
+        let (config, classifier) = (self.config, self.classifier);
+        let now = self.request.now.timestamp();
+        let tx = store.transaction()?;
+        store::next_generation(&tx)?;
+        store::rehash(&tx)?;
+        summary.reclassified = reclassify(&tx, classifier)?;
+        let mut merge = store::Merge::begin(&tx, now)?;
+        // The keys of the run's articles, to count a page that answered
+        // 304 once (below).
+        let mut counted: HashSet<String> = HashSet::new();
+        let mut each = |found: Vec<Found>| -> Result<()> {
+            let verdicts = classifier.classify_all(&found, |f| &f.article);
+            let incoming: Vec<Incoming> = found
+                .iter()
+                .zip(verdicts)
+                .map(|(f, v)| Incoming {
+                    article: &f.article,
+                    section: classifier.sections()[v.section].id.as_str(),
+                })
+                .collect();
+            merge.add(&tx, &incoming)?;
+            counted.extend(found.iter().map(|f| f.article.key.clone()));
+            Ok(())
+        };
+        let reading = read::read_in_batches(
+            config,
+            &self.request.inputs,
+            self.request.encoding,
+            Some(&self.known),
+            self.batch,
+            &mut each,
+            diag,
+        )?;
+        let failed: Vec<String> = reading
+            .failed
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}"))
+            .collect();
+        if counted.is_empty() && reading.unchanged.is_empty() {
+            // Rolled back: the history stays as it was; what the servers
+            // asked (Retry-After) holds all the same.
+            drop(tx);
+            store::note_asked(store.conn(), &reading.asked)?;
+            match failed.is_empty() {
+                true => bail!("no articles found in the input; no feed was changed"),
+                false => bail!(
+                    "every source failed ({}); no feed was changed",
+                    failed.join("; ")
+                ),
+            }
+        }
+        store::note_asked(&tx, &reading.asked)?;
+        summary.articles = counted.len();
+        summary.warnings = reading.warnings;
+        summary.sources_unchanged = reading.unchanged.len();
+        summary.sources_failed = failed;
+        summary.merged = merge.finish(&tx)?;
+        let plans = outputs::plan(&tx, classifier, config, now)?;
+        let shown: HashSet<&str> = plans
+            .iter()
+            .flat_map(|p| p.members.iter().map(|m| m.key.as_str()))
+            .collect();
+        let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
+        summary.pruned = store::prune(&tx, cutoff, &shown)?.len();
+        summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
+        for page in &reading.pages {
+            let validators = &page.validators;
+            let (etag, modified) = (
+                validators.etag.as_deref(),
+                validators.last_modified.as_deref(),
+            );
+            store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
+        }
+        // A page that answered 304 still shows the articles it showed: they
+        // count among the run's articles, once, as when it was parsed.
+        for url in &reading.unchanged {
+            let known = store::source_unchanged(&tx, url, now)?;
+            summary.articles += known
+                .into_iter()
+                .filter(|k| counted.insert(k.clone()))
+                .count();
+        }
+        tx.commit().context("cannot commit to the store")?;
+        Ok(plans)
     }
-    // A page that answered 304 still shows the articles it showed: they
-    // count among the run's articles, once, as when it was parsed.
-    let mut counted: HashSet<String> = reading
-        .found
-        .iter()
-        .map(|f| f.article.key.clone())
-        .collect();
-    for url in &reading.unchanged {
-        let known = store::source_unchanged(&tx, url, now)?;
-        summary.articles += known
-            .into_iter()
-            .filter(|k| counted.insert(k.clone()))
-            .count();
-    }
-    tx.commit().context("cannot commit to the store")?;
-    Ok(plans)
 }
 
 /// When the classification rules changed since the last run, sorts every

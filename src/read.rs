@@ -45,6 +45,7 @@ pub struct Found {
 /// What reading the sources gave.
 #[derive(Default)]
 pub struct Reading {
+    /// The articles read ([`read`]; none from [`read_in_batches`]).
     pub found: Vec<Found>,
     pub warnings: usize,
     /// Sources unchanged since the last run, by their key in the store:
@@ -94,6 +95,31 @@ pub fn read(
     known: Option<&Known>,
     diag: &mut dyn Write,
 ) -> Result<Reading> {
+    let mut found = Vec::new();
+    let mut keep = |batch: Vec<Found>| {
+        found.extend(batch);
+        Ok(())
+    };
+    let mut reading =
+        read_in_batches(config, inputs, encoding, known, usize::MAX, &mut keep, diag)?;
+    reading.found = found;
+    Ok(reading)
+}
+
+/// Reads as [`read`] does, but hands the articles found to `each` in
+/// batches of about `batch` (a source's articles are never split; the
+/// last batch may be smaller), in source order, as they are read; the
+/// returned [`Reading`] holds no articles. So a caller can classify and
+/// store a batch and drop it before the next is read.
+pub fn read_in_batches(
+    config: &Config,
+    inputs: &[Input],
+    encoding: Encoding,
+    known: Option<&Known>,
+    batch: usize,
+    each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
+    diag: &mut dyn Write,
+) -> Result<Reading> {
     let inputs = if inputs.is_empty() {
         &config.sources
     } else {
@@ -113,6 +139,7 @@ pub fn read(
     let mut fetched = reader.fetch_urls(&sources)?.into_iter();
     let mut reading = Reading::default();
     let mut seen = Seen::new(known.map(|k| &k.ids[..]));
+    let mut found = Vec::new();
     for source in &sources {
         let name = source.name();
         let pages_before = reading.pages.len();
@@ -150,12 +177,18 @@ pub fn read(
                     let duplicate = Diagnostic::warning(article.lines.0, message);
                     reading.warnings += report(&name, &[duplicate], diag)?;
                 }
-                None => reading.found.push(Found {
+                None => found.push(Found {
                     source: name.clone(),
                     article,
                 }),
             }
         }
+        if found.len() >= batch {
+            each(std::mem::take(&mut found))?;
+        }
+    }
+    if !found.is_empty() {
+        each(found)?;
     }
     Ok(reading)
 }

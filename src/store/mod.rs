@@ -569,78 +569,152 @@ pub fn rehash(tx: &Tx) -> Result<usize> {
 /// two of them share a date even when the clock is fixed or goes
 /// backwards. A date the page or feed gives is kept to the second, also
 /// when another article has the same one (publishers date items alike).
+///
+/// The same as one [`Merge`] given every article at once.
 pub fn merge(tx: &Tx, incoming: &[Incoming], now: i64) -> Result<Merged> {
-    let mut plan = Vec::with_capacity(incoming.len());
-    for item in incoming {
-        let content = serde_json::to_string(item.article)?;
-        let hash = content_hash(item.article);
-        let known = match tx.query_opt(
-            "SELECT hash, section FROM articles WHERE key = $1",
-            args![&item.article.key],
-        )? {
-            Some(mut r) => Some((r.text(0)?, r.text(1)?)),
+    let mut merge = Merge::begin(tx, now)?;
+    merge.add(tx, incoming)?;
+    merge.finish(tx)
+}
+
+/// A run's merge, batch by batch, in page order, with the dates of
+/// [`merge`]: the run's articles can be read, merged and dropped a batch
+/// at a time, so a run holds no more than a batch of article text.
+///
+/// The clock-dated articles are dated as they come, a second apart
+/// downwards from the run's clock. That is [`merge`]'s dating unless the
+/// history already holds dates within that many seconds of the clock
+/// (a fixed clock, or runs close together), which only the run's last
+/// batch can tell: then [`Merge::finish`] dates them again, downwards
+/// from a second per article above the latest stored date, in the same
+/// order. Either way every clock date is free of every date stored
+/// before the run and of the page-given dates of the run's articles
+/// merged before it.
+pub struct Merge {
+    now: i64,
+    generation: i64,
+    /// The latest `updated` stored before the run.
+    latest: Option<i64>,
+    /// The next clock date to try.
+    stamp: i64,
+    /// The clock-dated articles in page order, and whether each is new.
+    clocked: Vec<(String, bool)>,
+    merged: Merged,
+}
+
+impl Merge {
+    /// Starts the merge of a run at clock `now`.
+    pub fn begin(tx: &Tx, now: i64) -> Result<Self> {
+        let latest = match tx.query_opt("SELECT MAX(updated) FROM articles", &[])? {
+            Some(mut r) => r.opt_int(0)?,
             None => None,
         };
-        plan.push((item, content, hash, known));
-    }
-    let clocked = plan
-        .iter()
-        .filter(|(item, _, hash, known)| match known {
-            None => item.article.date.is_none(),
-            Some((h, _)) => h != hash,
+        Ok(Self {
+            now,
+            generation: generation(tx)?,
+            latest,
+            stamp: now,
+            clocked: Vec::new(),
+            merged: Merged::default(),
         })
-        .count() as i64;
-    let generation = generation(tx)?;
-    let latest = match tx.query_opt("SELECT MAX(updated) FROM articles", &[])? {
-        Some(mut r) => r.opt_int(0)?,
-        None => None,
-    };
-    let mut stamp = latest.map_or(now, |l| now.max(l + clocked));
-    let mut merged = Merged::default();
-    for (item, content, hash, known) in plan {
-        let a = item.article;
-        match known {
-            None => {
-                let date = match a.date {
-                    Some(date) => clock::clamp_secs(date.timestamp().min(now)),
-                    None => {
-                        let date = free_stamp(tx, stamp)?;
-                        stamp = date - 1;
-                        date
+    }
+
+    /// Merges the next batch of the run's articles.
+    pub fn add(&mut self, tx: &Tx, incoming: &[Incoming]) -> Result<()> {
+        let (now, generation) = (self.now, self.generation);
+        for item in incoming {
+            let a = item.article;
+            let content = serde_json::to_string(a)?;
+            let hash = content_hash(a);
+            let known = match tx.query_opt(
+                "SELECT hash, section FROM articles WHERE key = $1",
+                args![&a.key],
+            )? {
+                Some(mut r) => Some((r.text(0)?, r.text(1)?)),
+                None => None,
+            };
+            match known {
+                None => {
+                    let date = match a.date {
+                        Some(date) => clock::clamp_secs(date.timestamp().min(now)),
+                        None => self.next_stamp(tx, &a.key, true)?,
+                    };
+                    tx.execute(
+                        "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version, changed)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
+                        args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION, generation],
+                    )?;
+                    self.merged.new += 1;
+                }
+                Some((old_hash, old_section)) if old_hash != hash => {
+                    let date = self.next_stamp(tx, &a.key, false)?;
+                    tx.execute(
+                        "UPDATE articles SET slug = $2, section = $3, title = $4, content = $5, hash = $6,
+                         updated = $7, last_seen = $8, changed = $9 WHERE key = $1",
+                        args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, generation],
+                    )?;
+                    self.merged.changed += 1;
+                    self.merged.moved += usize::from(old_section != item.section);
+                }
+                Some((_, old_section)) => {
+                    tx.execute(
+                        "UPDATE articles SET section = $2, last_seen = $3 WHERE key = $1",
+                        args![&a.key, item.section, now],
+                    )?;
+                    if old_section != item.section {
+                        stamp_changed(tx, &a.key, generation)?;
+                        self.merged.moved += 1;
                     }
-                };
-                tx.execute(
-                    "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version, changed)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
-                    args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION, generation],
-                )?;
-                merged.new += 1;
-            }
-            Some((old_hash, old_section)) if old_hash != hash => {
-                let date = free_stamp(tx, stamp)?;
-                stamp = date - 1;
-                tx.execute(
-                    "UPDATE articles SET slug = $2, section = $3, title = $4, content = $5, hash = $6,
-                     updated = $7, last_seen = $8, changed = $9 WHERE key = $1",
-                    args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, generation],
-                )?;
-                merged.changed += 1;
-                merged.moved += usize::from(old_section != item.section);
-            }
-            Some((_, old_section)) => {
-                tx.execute(
-                    "UPDATE articles SET section = $2, last_seen = $3 WHERE key = $1",
-                    args![&a.key, item.section, now],
-                )?;
-                if old_section != item.section {
-                    stamp_changed(tx, &a.key, generation)?;
-                    merged.moved += 1;
                 }
             }
         }
+        Ok(())
     }
-    Ok(merged)
+
+    /// The clock date of the next clock-dated article, `key`.
+    fn next_stamp(&mut self, tx: &Tx, key: &str, new: bool) -> Result<i64> {
+        let date = free_stamp(tx, self.stamp)?;
+        self.stamp = date - 1;
+        self.clocked.push((key.to_string(), new));
+        Ok(date)
+    }
+
+    /// Ends the merge: dates the clock-dated articles again when the
+    /// stored history reaches within their count of seconds of the clock.
+    pub fn finish(self, tx: &Tx) -> Result<Merged> {
+        let count = self.clocked.len() as i64;
+        let Some(start) = self.latest.map(|l| l + count).filter(|&s| s > self.now) else {
+            return Ok(self.merged);
+        };
+        // Out of the way first, so that no date this run gave is taken
+        // for one stored before it.
+        for (key, new) in &self.clocked {
+            redate(tx, key, *new, UNDATED)?;
+        }
+        let mut stamp = start;
+        for (key, new) in &self.clocked {
+            let date = free_stamp(tx, stamp)?;
+            stamp = date - 1;
+            redate(tx, key, *new, date)?;
+        }
+        Ok(self.merged)
+    }
 }
+
+/// Sets the clock date of a run's article: published and updated when it
+/// is new, updated when it was edited.
+fn redate(tx: &Tx, key: &str, new: bool, date: i64) -> Result<()> {
+    let sql = match new {
+        true => "UPDATE articles SET first_seen = $2, updated = $2 WHERE key = $1",
+        false => "UPDATE articles SET updated = $2 WHERE key = $1",
+    };
+    tx.execute(sql, args![key, date])?;
+    Ok(())
+}
+
+/// A date no article has, for [`Merge::finish`] to move the run's clock
+/// dates out of the way while it dates them again.
+const UNDATED: i64 = clock::EARLIEST - 1;
 
 /// `stamp`, or the nearest earlier second no stored article is published
 /// or updated at — rows inserted earlier in the same run included, so a
