@@ -24,21 +24,23 @@
 //! from is [`crate::config`]'s business.
 //!
 //! Each field is folded ([`crate::text::fold`]) once, the body block by
-//! block into one buffer, and scanned once by one Aho-Corasick DFA for the
-//! lowercase terms and once, as written, by another for the capitalised
-//! ones. Articles are independent: [`Classifier::classify_all`] spreads
-//! them over the cores.
+//! block into one buffer; its words are looked up among the lowercase
+//! terms, and the words of the field as written among the capitalised ones
+//! (the `terms` submodule finds them). Articles are independent:
+//! [`Classifier::classify_all`] spreads them over the cores.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 
 use crate::article::{Article, Block};
 use crate::config::{Config, SectionRules, digest};
 use crate::text::{fold, fold_into};
+use terms::{Matcher, Term, is_cjk};
+
+mod terms;
 
 /// Multiplier of a term found in the title.
 pub const TITLE: f64 = 3.0;
@@ -69,15 +71,6 @@ enum Field {
     Category,
 }
 
-/// One pattern of the matcher.
-#[derive(Debug)]
-struct Term {
-    section: usize,
-    text: Arc<str>,
-    weight: f64,
-    prefix: bool,
-}
-
 /// A set of automata over the sections' terms; built once per run.
 pub struct Classifier {
     sections: Vec<Section>,
@@ -93,11 +86,6 @@ pub struct Classifier {
     aliases: HashMap<String, usize>,
     /// Digest of the rules and settings this classifier was built from.
     digest: String,
-}
-
-struct Matcher {
-    automaton: AhoCorasick,
-    terms: Vec<Term>,
 }
 
 /// Why an article went where it went.
@@ -357,36 +345,6 @@ impl Field {
     }
 }
 
-impl Matcher {
-    fn new(terms: Vec<Term>) -> Self {
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(terms.iter().map(|t| &*t.text))
-            .expect("term automaton fits in memory");
-        Self { automaton, terms }
-    }
-
-    /// How often each term occurs in `text` as a whole word (or word start,
-    /// for stems), plurals included; in term order, so results are stable.
-    fn counts(&self, text: &str) -> Vec<(&Term, usize)> {
-        let mut found: Vec<usize> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(text) {
-            let term = &self.terms[m.pattern().as_usize()];
-            let open = term.text.starts_with(is_cjk) || starts_word(text, m.start());
-            let closed = term.prefix || term.text.ends_with(is_cjk) || ends_word(text, m.end());
-            if open && closed {
-                found.push(m.pattern().as_usize());
-            }
-        }
-        found.sort_unstable();
-        found
-            .chunk_by(|a, b| a == b)
-            .map(|run| (&self.terms[run[0]], run.len()))
-            .collect()
-    }
-}
-
 /// Every term of every section, with stems recognised.
 fn terms(rules: &[SectionRules]) -> impl Iterator<Item = Term> + '_ {
     rules.iter().enumerate().flat_map(|(section, r)| {
@@ -448,40 +406,6 @@ fn word_count(text: &str) -> usize {
         in_word = !space;
     }
     words + cjk / 2
-}
-
-/// Han, kana and Hangul syllables: scripts written without spaces between
-/// words (Hangul is spaced, but its terms are stems that take endings).
-fn is_cjk(c: char) -> bool {
-    matches!(c,
-        '\u{3040}'..='\u{30FF}' // hiragana, katakana
-        | '\u{3400}'..='\u{4DBF}' // CJK extension A
-        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
-        | '\u{AC00}'..='\u{D7AF}' // Hangul syllables
-        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
-    )
-}
-
-fn starts_word(text: &str, at: usize) -> bool {
-    !text[..at]
-        .chars()
-        .next_back()
-        .is_some_and(char::is_alphanumeric)
-}
-
-/// The match ends a word, allowing a plural "s" or "es".
-fn ends_word(text: &str, at: usize) -> bool {
-    let rest = &text[at..];
-    let rest = rest
-        .strip_prefix("es")
-        .filter(|r| starts_word_boundary(r))
-        .or_else(|| rest.strip_prefix('s'))
-        .unwrap_or(rest);
-    starts_word_boundary(rest)
-}
-
-fn starts_word_boundary(rest: &str) -> bool {
-    !rest.chars().next().is_some_and(char::is_alphanumeric)
 }
 
 /// The body as one text: paragraphs, headings and captions.

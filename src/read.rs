@@ -1,7 +1,8 @@
 //! Reading every source of a run into articles: fetching the URLs
 //! (conditionally, with the validators the caller looked up in the store:
 //! [`Known`]; reading never touches the store itself), skipping the
-//! files whose [`fingerprint`] the store already holds, telling text
+//! files whose [`fingerprint`] (or stat stamp) the store already holds and
+//! reading the others once, telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
 //! duplicates ([`crate::dedup`]), and printing every diagnostic as
@@ -17,6 +18,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
@@ -29,7 +31,7 @@ use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
 use crate::fetch::{self, Fetched};
-use crate::fingerprint;
+use crate::fingerprint::{self, Local};
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
@@ -51,6 +53,10 @@ pub struct Reading {
     /// Sources unchanged since the last run, by their key in the store:
     /// URLs that answered `304 Not Modified`, files of the same fingerprint.
     pub unchanged: Vec<String>,
+    /// New stat stamps of unchanged files, by key: a file whose stamp
+    /// changed (touched, rewritten with the same bytes, or no longer too
+    /// recent to trust, see [`fingerprint`]) and whose fingerprint did not.
+    pub stamps: HashMap<String, String>,
     /// Sources that gave nothing, and why.
     pub failed: Vec<(String, String)>,
     /// The URL pages and files parsed, to remember once the run is committed.
@@ -153,7 +159,10 @@ pub fn read_in_batches(
         };
         let (mut articles, mut diagnostics) = match got {
             Got::Read(articles, diagnostics) => (articles, diagnostics),
-            Got::Unchanged(key) => {
+            Got::Unchanged(key, stamp) => {
+                if let Some(stamp) = stamp {
+                    reading.stamps.insert(key.clone(), stamp);
+                }
                 reading.unchanged.push(key);
                 continue;
             }
@@ -196,9 +205,9 @@ pub fn read_in_batches(
 /// What reading one source gave.
 enum Got {
     Read(Vec<Article>, Vec<Diagnostic>),
-    /// Unchanged since it was last parsed (`304`, the same fingerprint):
-    /// its key in the store.
-    Unchanged(String),
+    /// Unchanged since it was last parsed (`304`, the same stamp or
+    /// fingerprint): its key in the store, and a file's new stamp.
+    Unchanged(String, Option<String>),
     /// Nothing, and why: this source's failure alone.
     Failed(Unreadable),
 }
@@ -253,32 +262,34 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Reads a file or stdin; skips a file whose fingerprint the store holds.
+    /// Reads a file or stdin; skips a file whose stamp or fingerprint the
+    /// store holds, and reads a changed one once (see [`fingerprint`]).
     /// A file that cannot be read fails the run.
     fn read_local(&self, source: &Source, pages: &mut Vec<ParsedPage>) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
         let zone = source.zone.unwrap_or(config.site.zone());
-        let file = match (&source.origin, self.known) {
+        let (file, bytes) = match (&source.origin, self.known) {
             (Origin::File(path), Some(known)) => {
                 // What else decides the articles read from a file, with its bytes.
                 let settings = format!(
                     "{label}\u{0}{:?}\u{0}{zone:?}",
                     source.page_url.as_ref().map(|u| u.as_str())
                 );
-                let (key, print) = (
-                    fingerprint::key(path)?,
-                    fingerprint::of_file(path, &settings, encoding)?,
-                );
-                if known.validators(&key).etag.as_deref() == Some(print.as_str()) {
-                    return Ok(Got::Unchanged(key));
+                let key = fingerprint::key(path)?;
+                let known = known.validators(&key);
+                match fingerprint::check(path, &settings, encoding, &known, SystemTime::now())? {
+                    Local::Unchanged(stamp) => return Ok(Got::Unchanged(key, stamp)),
+                    Local::Changed(bytes, validators) => (Some((key, validators)), bytes),
                 }
-                Some((key, print))
             }
-            _ => None,
+            _ => (None, None),
         };
-        let (reader, kind) = source.open()?;
+        let (reader, kind): (Box<dyn BufRead + '_>, Kind) = match &bytes {
+            Some(bytes) => (Box::new(&bytes[..]), source.kind(bytes)),
+            None => source.open()?,
+        };
         let how = How {
             kind,
             page_url: source.page_url.as_ref(),
@@ -289,13 +300,10 @@ impl Reader<'_> {
         };
         let (articles, diagnostics) =
             parse(reader, &how, encoding).map_err(|failure| anyhow!(failure.at(&name)))?;
-        if let Some((key, print)) = file {
+        if let Some((key, validators)) = file {
             pages.push(ParsedPage {
                 url: key,
-                validators: Validators {
-                    etag: Some(print),
-                    last_modified: None,
-                },
+                validators,
                 keys: Vec::new(),
             });
         }
@@ -314,7 +322,7 @@ impl Reader<'_> {
         let name = source.name();
         let page = match fetched {
             Fetched::Page(page) => page,
-            Fetched::NotModified => return Ok(Got::Unchanged(name)),
+            Fetched::NotModified => return Ok(Got::Unchanged(name, None)),
             Fetched::Failed(why) => return Ok(Got::Failed(Unreadable::new(why))),
         };
         let kind = source::kind_of(page.content_type.as_deref(), &page.body);
@@ -383,7 +391,7 @@ impl Reader<'_> {
         };
         let page = match fetched.into_iter().next().map(|answer| answer.fetched) {
             Some(Fetched::Page(page)) => page,
-            Some(Fetched::NotModified) => return Ok(Got::Unchanged(name)),
+            Some(Fetched::NotModified) => return Ok(Got::Unchanged(name, None)),
             Some(Fetched::Failed(why)) => return Ok(failed(&why)),
             None => return Ok(failed("not fetched")),
         };

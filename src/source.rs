@@ -183,6 +183,16 @@ impl Source {
             }
             Origin::Url(_) => bail!("{} must be fetched, not opened", self.name()),
         };
+        let head = reader
+            .fill_buf()
+            .with_context(|| format!("cannot read {}", self.name()))?;
+        let kind = self.kind(head);
+        Ok((reader, kind))
+    }
+
+    /// A local source's kind, from its first bytes `head`: a feed by its
+    /// content, else by extension, else by sniffing.
+    pub fn kind(&self, head: &[u8]) -> Kind {
         let by_name = match &self.origin {
             Origin::File(path) => path
                 .extension()
@@ -190,16 +200,12 @@ impl Source {
                 .map(str::to_ascii_lowercase),
             _ => None,
         };
-        let head = reader
-            .fill_buf()
-            .with_context(|| format!("cannot read {}", self.name()))?;
-        let kind = match by_name.as_deref() {
+        match by_name.as_deref() {
             _ if feedsrc::looks_like_feed(head) => Kind::Feed,
             Some("html" | "htm") => Kind::Html,
             Some("txt") => Kind::Text,
             _ => sniff(head),
-        };
-        Ok((reader, kind))
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Object storage as the output, against a real S3-compatible server: the
 //! objects are the bytes of a local build with the right media types, an
 //! unchanged run uploads nothing, a pruned article's object is deleted, a
-//! run stopped before recording is finished by the next, and an object
-//! another writer changed is reported, never overwritten.
+//! run stopped before recording is finished by the next, an object
+//! another writer changed is reported, never overwritten, and the uploads
+//! go up in link order (pages, feeds, OPML list and index, then deletions).
 //!
 //! Needs `READMORE_TEST_S3=http://127.0.0.1:PORT` (`.ci/run` starts
 //! `moto_server` and sets it); without it these tests are skipped, except
@@ -13,8 +14,12 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::{BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use common::{NOW, feed_files, root, sample, stderr};
 use futures_util::TryStreamExt;
@@ -98,6 +103,12 @@ impl Bucket {
 
     /// `readmore build` into this bucket, from `dir`, for the site at `base`.
     fn build_for(&self, dir: &Path, args: &[&str], base: &str) -> Output {
+        self.build_via(&self.endpoint, dir, args, base)
+    }
+
+    /// `readmore build` into this bucket through the server at `endpoint`
+    /// (the bucket's own, or a [`Recorder`] in front of it).
+    fn build_via(&self, endpoint: &str, dir: &Path, args: &[&str], base: &str) -> Output {
         Command::new(env!("CARGO_BIN_EXE_readmore"))
             .arg("build")
             .args(args)
@@ -105,7 +116,7 @@ impl Bucket {
             .args(["--base-url", base])
             .current_dir(dir)
             .env_remove("SOURCE_DATE_EPOCH")
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ALLOW_HTTP", "true")
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -170,6 +181,127 @@ impl Bucket {
             .unwrap();
         listing.matches("<Version>").count()
     }
+}
+
+/// A loopback proxy in front of the S3 server that records every request
+/// it passes on: its method, its path below the bucket's prefix, and when
+/// it started and ended, on one counter shared by all connections. What
+/// proves the order of uploads.
+struct Recorder {
+    url: String,
+    calls: Arc<Mutex<Vec<Call>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Call {
+    method: String,
+    path: String,
+    started: usize,
+    ended: usize,
+}
+
+impl Recorder {
+    fn start(upstream: &str, bucket: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let clock = Arc::new(AtomicUsize::new(0));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let prefix = format!("/{bucket}/site/");
+        let log = Arc::clone(&calls);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (upstream, prefix) = (upstream.clone(), prefix.clone());
+                let (log, clock) = (Arc::clone(&log), Arc::clone(&clock));
+                std::thread::spawn(move || relay(client, &upstream, &prefix, &clock, &log));
+            }
+        });
+        Self { url, calls }
+    }
+
+    /// The PUTs and DELETEs of objects passed on so far, and forgets them.
+    fn take(&self) -> Vec<Call> {
+        let calls = std::mem::take(&mut *self.calls.lock().unwrap());
+        calls
+            .into_iter()
+            .filter(|c| c.method == "PUT" || c.method == "DELETE")
+            .collect()
+    }
+}
+
+/// Passes one request on to `upstream` and its answer back, both on
+/// connections closed afterwards (so one connection is one request).
+/// `ended` is counted when the server has answered, before the client
+/// hears it.
+fn relay(
+    client: TcpStream,
+    upstream: &str,
+    prefix: &str,
+    clock: &AtomicUsize,
+    log: &Mutex<Vec<Call>>,
+) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let Some((method, path, headers)) = common::server::read_head(&mut reader) else {
+        return;
+    };
+    let started = clock.fetch_add(1, Ordering::SeqCst);
+    let body = common::server::read_body(&mut reader, &headers);
+    let mut request = format!("{method} {path} HTTP/1.1\r\n");
+    for (name, value) in headers
+        .iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("connection"))
+    {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    let mut server = TcpStream::connect(upstream).unwrap();
+    server.write_all(request.as_bytes()).unwrap();
+    server.write_all(&body).unwrap();
+    let mut answer = Vec::new();
+    server.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&answer[..split]);
+    let mut head: Vec<&str> = head
+        .trim_end()
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect();
+    head.push("Connection: close");
+    // Recorded before the client hears the answer, so a call the client
+    // saw end is in the log.
+    let ended = clock.fetch_add(1, Ordering::SeqCst);
+    // object_store deletes with a batch POST `/bucket?delete` naming the
+    // keys in its body.
+    let (method, paths) = match path.split_once('?') {
+        Some((bucket, "delete")) if method == "POST" => {
+            let body = String::from_utf8_lossy(&body);
+            let keys = body
+                .split("<Key>")
+                .skip(1)
+                .filter_map(|k| k.split('<').next());
+            (
+                "DELETE".to_string(),
+                keys.map(|k| format!("{bucket}/{k}")).collect(),
+            )
+        }
+        Some((path, _)) => (method, vec![path.to_string()]),
+        None => (method, vec![path]),
+    };
+    let mut log = log.lock().unwrap();
+    for path in paths {
+        log.push(Call {
+            method: method.clone(),
+            path: path.strip_prefix(prefix).unwrap_or(&path).to_string(),
+            started,
+            ended,
+        });
+    }
+    drop(log);
+    let mut client = client;
+    client
+        .write_all(format!("{}\r\n\r\n", head.join("\r\n")).as_bytes())
+        .unwrap();
+    client.write_all(&answer[split..]).unwrap();
 }
 
 fn succeeded(out: &Output) -> String {
@@ -367,4 +499,64 @@ fn a_new_store_adopts_objects_that_already_hold_its_bytes() {
     succeeded(&bucket.build(first.path(), &args));
     succeeded(&bucket.build(second.path(), &args));
     assert_eq!(bucket.versions(), 35, "nothing uploaded twice");
+}
+
+/// Where an object comes in a run's uploads: article pages, then the feeds
+/// that link to them, then the OPML list, then the index page.
+fn link_rank(path: &str) -> u8 {
+    match path {
+        _ if path.contains('/') => 0,
+        "index.opml" => 2,
+        "index.html" => 3,
+        _ => 1,
+    }
+}
+
+/// Guards the order of uploads on object storage, which cannot switch
+/// objects together: every PUT of an object that links to another starts
+/// only after the PUT of what it links to ended, and orphans are deleted
+/// only after every PUT ended (so the feeds no longer link to them).
+#[test]
+fn uploads_go_up_pages_first_then_feeds_then_the_index_and_deletions_last() {
+    let Some(endpoint) = endpoint() else { return };
+    let bucket = Bucket::new(&endpoint, "order");
+    let recorder = Recorder::start(&endpoint, &bucket.name);
+    let remote = tempfile::tempdir().unwrap();
+    let retention = "[retention]\ndays = 30\nhistory_days = 30\n";
+    fs::write(remote.path().join("readmore.toml"), retention).unwrap();
+    let (sample, page_b) = (sample(), root().join("tests/fixtures/pages/page-b.txt"));
+    let runs = [(sample, NOW), (page_b, LATER)];
+    for (n, (input, now)) in runs.iter().enumerate() {
+        let args = [input.to_str().unwrap(), "--now", now];
+        succeeded(&bucket.build_via(&recorder.url, remote.path(), &args, BASE));
+        let calls = recorder.take();
+        let puts: Vec<&Call> = calls.iter().filter(|c| c.method == "PUT").collect();
+        let ranks: std::collections::BTreeSet<u8> =
+            puts.iter().map(|c| link_rank(&c.path)).collect();
+        assert_eq!(ranks.len(), 4, "run {n}: every kind went up: {puts:?}");
+        for (a, b) in puts.iter().flat_map(|a| puts.iter().map(move |b| (a, b))) {
+            if link_rank(&a.path) < link_rank(&b.path) {
+                assert!(
+                    a.ended < b.started,
+                    "run {n}: {} began before {} was up",
+                    b.path,
+                    a.path
+                );
+            }
+        }
+        let deletes: Vec<&Call> = calls.iter().filter(|c| c.method == "DELETE").collect();
+        let last_put = puts.iter().map(|c| c.ended).max().unwrap();
+        assert!(
+            deletes.iter().all(|d| d.started > last_put),
+            "run {n}: an orphan was deleted before the last upload: {calls:?}"
+        );
+        if n == 1 {
+            assert!(!deletes.is_empty(), "run 1 prunes articles: {calls:?}");
+        }
+    }
+    let local = tempfile::tempdir().unwrap();
+    fs::write(local.path().join("readmore.toml"), retention).unwrap();
+    local_build(local.path(), &runs[0].0, NOW, &[]);
+    let expected = local_build(local.path(), &runs[1].0, LATER, &[]);
+    assert_eq!(bucket.objects(), expected, "the proxy changed nothing");
 }

@@ -434,31 +434,156 @@ fn pings_are_claimed_when_due_and_kept_until_delivered() {
     }
 }
 
-/// Guards the conditional-GET records of sources.
+/// The `last_seen` of an article, as its own row in `seen` holds it.
+fn last_seen(db: &Db, key: &str) -> Option<i64> {
+    db.query_opt("SELECT last_seen FROM seen WHERE key = $1", args![key])
+        .unwrap()
+        .map(|mut r| r.int(0).unwrap())
+}
+
+/// When a source was last checked (parsed, or found unchanged).
+fn checked(db: &Db, url: &str) -> i64 {
+    let mut row = db
+        .query_opt("SELECT checked FROM sources WHERE url = $1", args![url])
+        .unwrap()
+        .unwrap();
+    row.int(0).unwrap()
+}
+
+/// Guards the conditional-GET records of sources: an unchanged source
+/// writes its one row (its `checked` date, and a new stamp when given),
+/// not a row per article.
 #[test]
 fn source_validators_and_keys_are_kept() {
     for place in places() {
         let mut store = place.open();
         let tx = store.transaction().unwrap();
-        merge_x(&tx, &[&article("a", "one")], 1000);
-        let keys = ["a".to_string(), "gone".to_string()];
+        merge_x(&tx, &[&article("a", "one"), &article("b", "two")], 1000);
+        let keys = ["a".to_string(), "b".to_string()];
         set_source(&tx, "https://s/", Some("\"e1\""), None, &keys, 1000).unwrap();
         set_source(&tx, "https://s/", Some("\"e2\""), Some("Mon"), &keys, 1000).unwrap();
-        let known = validators(&tx).unwrap();
+        let known = validators(&tx, 0).unwrap();
         assert_eq!(known.len(), 1, "{}", place.location);
         let s = &known["https://s/"];
         assert_eq!(
             (s.etag.as_deref(), s.last_modified.as_deref()),
             (Some("\"e2\""), Some("Mon"))
         );
-        assert_eq!(source_unchanged(&tx, "https://s/", 5000).unwrap(), ["a"]);
+        assert_eq!(
+            source_unchanged(&tx, "https://s/", None, 5000).unwrap(),
+            keys
+        );
+        assert_eq!(validators(&tx, 0).unwrap()["https://s/"], *s, "kept");
+        source_unchanged(&tx, "https://s/", Some("Tue"), 6000).unwrap();
         tx.commit().unwrap();
-        let mut row = store
-            .conn()
-            .query_opt("SELECT last_seen FROM articles WHERE key = 'a'", &[])
-            .unwrap()
+        let db = store.conn();
+        assert_eq!(checked(db, "https://s/"), 6000, "{}", place.location);
+        assert_eq!(
+            validators(db, 0).unwrap()["https://s/"]
+                .last_modified
+                .as_deref(),
+            Some("Tue")
+        );
+        assert_eq!(
+            last_seen(db, "a"),
+            Some(1000),
+            "the article's row untouched"
+        );
+    }
+}
+
+/// Guards re-reading a source not checked within the prune cutoff: its
+/// articles may have been pruned, so its validators are not offered and
+/// it is read again in full instead of found unchanged.
+#[test]
+fn validators_are_offered_only_for_sources_checked_since_the_cutoff() {
+    for place in places() {
+        let mut store = place.open();
+        let tx = store.transaction().unwrap();
+        set_source(&tx, "https://old/", Some("\"o\""), None, &[], 1000).unwrap();
+        set_source(&tx, "https://new/", Some("\"n\""), None, &[], 3000).unwrap();
+        let offered = validators(&tx, 2000).unwrap();
+        assert_eq!(
+            offered.keys().collect::<Vec<_>>(),
+            ["https://new/"],
+            "{}",
+            place.location
+        );
+    }
+}
+
+/// Guards pruning by page sightings: an article whose own `last_seen` is
+/// old stays while a source checked since the cutoff lists it (and takes
+/// that date, so it is not walked again), and goes once no such source
+/// lists it and no feed shows it.
+#[test]
+fn articles_of_a_recently_checked_source_are_not_pruned() {
+    for place in places() {
+        let mut store = place.open();
+        let (a, b, c) = (
+            article("a", "one"),
+            article("b", "two"),
+            article("c", "three"),
+        );
+        let tx = store.transaction().unwrap();
+        merge_x(&tx, &[&a, &b, &c], 1000);
+        let keys = ["a".to_string()];
+        set_source(&tx, "https://s/", None, None, &keys, 1000).unwrap();
+        source_unchanged(&tx, "https://s/", None, 5000).unwrap();
+        assert_eq!(last_seen(&tx, "a"), Some(1000));
+        let shown = HashSet::from(["c"]);
+        assert_eq!(
+            prune(&tx, 2000, &shown).unwrap(),
+            ["b"],
+            "{}",
+            place.location
+        );
+        assert_eq!(
+            last_seen(&tx, "a"),
+            Some(5000),
+            "the source's date, taken over"
+        );
+        assert_eq!(last_seen(&tx, "b"), None, "its seen row goes with it");
+        assert_eq!(prune(&tx, 2000, &shown).unwrap(), Vec::<String>::new());
+        assert_eq!(prune(&tx, 6000, &shown).unwrap(), ["a"]);
+        assert_eq!(members(&tx, None, 0, 10).unwrap().len(), 1, "c is shown");
+    }
+}
+
+/// Guards the migration to the narrow `seen` table: a version-8 store's
+/// `articles.last_seen` dates move to `seen`, on either backend.
+#[test]
+fn last_seen_dates_move_to_their_own_table() {
+    for place in places() {
+        {
+            let bare = place.bare();
+            let tx = bare.begin().unwrap();
+            for sql in &schema::MIGRATIONS[..8] {
+                let sql = match &place.location {
+                    Location::File(_) => sql.to_string(),
+                    Location::Postgres(_) => schema::postgres_ddl(sql),
+                };
+                tx.batch(&sql).unwrap();
+            }
+            tx.execute(
+                "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen)
+                 VALUES ('a', 'a', 'x', 'A', '{}', 'h', 10, 20, 30)",
+                &[],
+            )
             .unwrap();
-        assert_eq!(row.int(0).unwrap(), 5000, "{}", place.location);
+            schema::set_version(&tx, 8).unwrap();
+            tx.commit().unwrap();
+        }
+        let store = place.open();
+        assert_eq!(last_seen(store.conn(), "a"), Some(30), "{}", place.location);
+        assert_eq!(dates(store.conn(), "a"), (10, 20));
+        assert!(
+            store
+                .conn()
+                .query_opt("SELECT last_seen FROM articles", &[])
+                .is_err(),
+            "the wide column is gone"
+        );
     }
 }
 

@@ -102,13 +102,7 @@ fn answer(stream: TcpStream, requests: &Mutex<Vec<Request>>, script: &Mutex<VecD
     let Some((method, path, headers)) = read_head(&mut reader) else {
         return;
     };
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
+    let body = read_body(&mut reader, &headers);
     let request = Request {
         method,
         path,
@@ -169,6 +163,18 @@ pub fn read_head(reader: &mut impl BufRead) -> Option<(String, String, Headers)>
         }
     }
     Some((method, path, headers))
+}
+
+/// A request's body, of the length its headers give.
+pub fn read_body(reader: &mut impl Read, headers: &Headers) -> Vec<u8> {
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    body
 }
 
 fn respond(stream: &mut TcpStream, code: u16, headers: &[(&str, String)], body: &[u8]) {
