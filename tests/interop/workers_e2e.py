@@ -1,9 +1,10 @@
 """Three `readmore worker` processes on one PostgreSQL store and one bucket,
 one killed at random moments, feeds changing meanwhile.
 
-A loopback HTTP server serves SOURCES RSS feeds (two dated items each,
-written here, and one more item each time a feed changes) and logs every
-request. Three workers share the feeds through the store named by
+HOSTS loopback HTTP servers (one port each, so many hosts to the
+workers' per-host politeness) serve SOURCES RSS feeds (two dated items
+each, written here, and one more item each time a feed changes) and log
+every request. Three workers share the feeds through the store named by
 READMORE_TEST_POSTGRES, publish to a versioned bucket on the S3 server
 named by READMORE_TEST_S3 (moto_server; every PUT of an object makes a
 version), and ping a loopback WebSub hub, which on each ping fetches the
@@ -55,6 +56,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 
 SOURCES = 200
+HOSTS = 20  # loopback servers, one port each: politeness is per host and port
 WORKERS = 3
 BATCH = 10
 EVERY = 15
@@ -164,9 +166,9 @@ class Hub(BaseHTTPRequestHandler):
         pass
 
 
-def write_config(dir, base, state, out, hub):
+def write_config(dir, bases, state, out, hub):
     os.makedirs(dir, exist_ok=True)
-    urls = ", ".join(f'"{base}/feed/{n}.xml"' for n in range(SOURCES))
+    urls = ", ".join(f'"{bases[n % HOSTS]}/feed/{n}.xml"' for n in range(SOURCES))
     with open(os.path.join(dir, "readmore.toml"), "w") as f:
         f.write(
             f"sources = [{urls}]\nstate = \"{state}\"\n"
@@ -261,13 +263,13 @@ def check_pings(feed_versions, pings, kills, fail):
     return sum(len(v) for v in by_topic.values()), repeats, skips
 
 
-def latencies(changes, fetches, pings, host):
+def latencies(changes, fetches, pings, bases):
     """Seconds from the first fetch that served each change to the hub's
     receipt of the first ping whose all.atom held it."""
     found = []
     for n, items in changes:
         served = [end for path, _, end, _, got in fetches if path == f"/feed/{n}.xml" and got >= items]
-        guid = f"{host}/a/{n}/{items}"
+        guid = f"{bases[n % HOSTS]}/a/{n}/{items}"
         pinged = [r for topic, r, _, ids in pings if topic == "all.atom" and guid in ids]
         if served and pinged:
             found.append(min(pinged) - min(served))
@@ -297,21 +299,23 @@ def main():
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    bucket = f"readmore-e2e-{seed}"
+    # A new bucket each run: a prefix another store filled is refused.
+    bucket = f"readmore-e2e-{seed}-{os.getpid()}-{int(time.time())}"
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     Hub.s3, Hub.bucket = s3, bucket
 
-    server = Quiet(("127.0.0.1", 0), Feeds)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers = [Quiet(("127.0.0.1", 0), Feeds) for _ in range(HOSTS)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     hub = Quiet(("127.0.0.1", 0), Hub)
     threading.Thread(target=hub.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    bases = [f"http://127.0.0.1:{server.server_address[1]}" for server in servers]
     hub_url = f"http://127.0.0.1:{hub.server_address[1]}/"
     paths = {f"/feed/{n}.xml" for n in range(SOURCES)}
     tmp = tempfile.mkdtemp(prefix="readmore-workers-")
     shared = os.path.join(tmp, "shared")
-    write_config(shared, base, url, f"s3://{bucket}/{PREFIX}", hub_url)
+    write_config(shared, bases, url, f"s3://{bucket}/{PREFIX}", hub_url)
 
     logs = []
 
@@ -408,14 +412,15 @@ def main():
     # The same feeds, once, by one process on SQLite into a directory, and
     # again from the shared store.
     alone = os.path.join(tmp, "alone")
-    write_config(alone, base, "state.db", "out", hub_url)
+    write_config(alone, bases, "state.db", "out", hub_url)
     for cwd, out in ((alone, "out"), (shared, "rebuilt")):
         done = subprocess.run(
             [binary, "build", "--out", out, "--no-publish"], cwd=cwd, capture_output=True, text=True
         )
         if done.returncode != 0:
             fail(f"build in {cwd} exited with {done.returncode}: {done.stderr}")
-    server.shutdown()
+    for server in servers:
+        server.shutdown()
     hub.shutdown()
     reference = local_files(os.path.join(alone, "out"))
     if objects != reference:
@@ -430,12 +435,12 @@ def main():
         diff = [f for f in set(rebuilt) | set(expected) if rebuilt.get(f) != expected.get(f)]
         fail(f"ids or dates in a build from the shared store differ from one SQLite build in {sorted(diff)}")
 
-    waits = latencies(changes, log, pings, base)
+    waits = latencies(changes, log, pings, bases)
     if len(waits) != len(changes):
         fail(f"only {len(waits)} of {len(changes)} changes were seen fetched and then pinged")
     per_worker = SOURCES / (first_round / 60) / WORKERS
     print(
-        f"workers_e2e: {SOURCES} feeds, {WORKERS} workers (batches of {BATCH}), {len(kills)} SIGKILLs, "
+        f"workers_e2e: {SOURCES} feeds on {HOSTS} hosts, {WORKERS} workers (batches of {BATCH}), {len(kills)} SIGKILLs, "
         f"{len(changes)} changes: {len(log)} fetches, none overlapping; first round in {first_round:.1f} s "
         f"({per_worker:.0f} sources per minute per worker); {len(objects)} objects, byte for byte the "
         f"local build; {uploaded} feed versions uploaded, {sent} pings ({repeats} repeated and {skips} "
