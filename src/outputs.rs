@@ -112,8 +112,13 @@ struct Wanted {
 }
 
 enum What {
-    Feed { plan: usize, format: Format },
-    Index,
+    Feed {
+        plan: usize,
+        format: Format,
+    },
+    /// Each listed section's newest [`page::INDEX_NEWEST`] members, and
+    /// one more when the store holds older ones.
+    Index(Vec<(String, Vec<Member>)>),
     Opml,
     Page(Member),
 }
@@ -519,15 +524,14 @@ impl<'a> Renderer<'a> {
         }
         let listed = self.listed();
         if output.index {
-            // The index lists every stored article: any change to one is a
-            // change of the history's last generation.
-            let signature = self.signature(&("index", &listed, store::last_change(self.conn)?));
+            let newest = self.index_members()?;
+            let signature = self.signature(&("index", &listed, &newest));
             desired.insert(
                 "index.html".into(),
                 Wanted {
                     kind: Kind::Index,
                     signature,
-                    what: What::Index,
+                    what: What::Index(newest),
                 },
             );
         }
@@ -599,7 +603,10 @@ impl<'a> Renderer<'a> {
                 let bytes = render::feed(*format, &feed).with_context(context)?;
                 (bytes, Some(feed.self_url(format.ext())))
             }
-            What::Index => (page::index(&self.site(), &self.index_articles()?), None),
+            What::Index(newest) => (
+                page::index(&self.site(), &self.index_articles(newest)?),
+                None,
+            ),
             What::Opml => {
                 let bytes = opml::render(&self.site(), self.config.output.opml_format)
                     .with_context(context)?;
@@ -617,35 +624,52 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    /// Every stored article by section, newest first, as the index lists
-    /// them: the first [`page::INDEX_OPEN`] of each with author and dek.
-    fn index_articles(&mut self) -> Result<HashMap<String, Vec<page::Listed>>> {
-        let mut all = store::all_members(self.conn)?;
-        all.sort_by(|a, b| b.published.cmp(&a.published).then(a.key.cmp(&b.key)));
-        let mut by_section: HashMap<String, Vec<page::Listed>> = HashMap::new();
-        for member in all {
-            let listed = by_section.entry(member.section.clone()).or_default();
-            let (author, dek) = if listed.len() < page::INDEX_OPEN {
+    /// The members the index lists: of each section with a feed, the
+    /// newest [`page::INDEX_NEWEST`] (of every stored article, not only
+    /// the feed's), and one more when there are older ones.
+    fn index_members(&self) -> Result<Vec<(String, Vec<Member>)>> {
+        self.plans
+            .iter()
+            .filter(|p| p.section.is_some() && !p.members.is_empty())
+            .map(|p| {
+                let members =
+                    store::members(self.conn, Some(p.name), i64::MIN, page::INDEX_NEWEST + 1)?;
+                Ok((p.name.to_string(), members))
+            })
+            .collect()
+    }
+
+    /// What the index shows of each section's newest `members`.
+    fn index_articles(
+        &mut self,
+        newest: &[(String, Vec<Member>)],
+    ) -> Result<HashMap<String, page::Newest>> {
+        let mut by_section = HashMap::new();
+        for (section, members) in newest {
+            let mut shown = page::Newest {
+                articles: Vec::new(),
+                older: members.len() > page::INDEX_NEWEST,
+            };
+            for member in members.iter().take(page::INDEX_NEWEST) {
                 let article = self.article(&member.key)?;
-                (
+                let (author, dek) = (
                     article.author.as_ref().map(|a| a.name.clone()),
                     article.dek.clone(),
-                )
-            } else {
-                (None, None)
-            };
-            listed.push(page::Listed {
-                href: site::index_href(
-                    self.config,
-                    &member.key,
-                    &member.section,
-                    member.guid.as_deref(),
-                ),
-                date: clock::date(member.published),
-                title: member.title,
-                author,
-                dek,
-            });
+                );
+                shown.articles.push(page::Listed {
+                    href: site::index_href(
+                        self.config,
+                        &member.key,
+                        &member.section,
+                        member.guid.as_deref(),
+                    ),
+                    date: clock::date(member.published),
+                    title: member.title.clone(),
+                    author,
+                    dek,
+                });
+            }
+            by_section.insert(section.clone(), shown);
         }
         Ok(by_section)
     }

@@ -32,9 +32,20 @@ aside{margin-top:2rem;padding:1rem;background:#f4f4f2;border-radius:6px}
 nav,.meta,.feeds,footer,figcaption,time,.dek{color:#aaa}figure,aside{background:#222}section{border-color:#333}}
 ";
 
-/// How many articles of a section the index shows with author and dek;
-/// the older ones are listed in a collapsed `<details>`, title and date.
-pub const INDEX_OPEN: usize = 30;
+/// How many of a section's newest articles the index lists, with author
+/// and dek. The index is bounded, whatever the history holds: a new
+/// article rewrites a page of this size, not one of the store's size.
+/// Older articles are in the section's feeds (and keep their pages).
+pub const INDEX_NEWEST: usize = 30;
+
+/// What the index shows of a section.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Newest {
+    /// Its newest articles, newest first, at most [`INDEX_NEWEST`].
+    pub articles: Vec<Listed>,
+    /// Whether the store holds older ones.
+    pub older: bool,
+}
 
 /// One article in a section's list on the index page.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,10 +58,10 @@ pub struct Listed {
     pub dek: Option<String>,
 }
 
-/// The site's index: every section with its feeds and every article it
-/// holds (`articles`, by section id, newest first).
-pub fn index(site: &Site, articles: &HashMap<String, Vec<Listed>>) -> Vec<u8> {
-    let none = Vec::new();
+/// The site's index: every section with its feeds and its newest
+/// articles (`newest`, by section id).
+pub fn index(site: &Site, newest: &HashMap<String, Newest>) -> Vec<u8> {
+    let none = Newest::default();
     let page = html! {
         (DOCTYPE)
         html lang=(site.language) {
@@ -75,13 +86,12 @@ pub fn index(site: &Site, articles: &HashMap<String, Vec<Listed>>) -> Vec<u8> {
                 }
                 main {
                     @for section in site.sections.iter().filter(|s| s.name != ALL) {
-                        @let listed = articles.get(&section.name).unwrap_or(&none);
+                        @let shown = newest.get(&section.name).unwrap_or(&none);
                         section id=(section.name) {
                             h2 { (section.title) }
-                            p.meta { (count(listed.len())) }
                             p.feeds { (feed_links(site, &section.name, "")) }
                             ol.articles {
-                                @for article in listed.iter().take(INDEX_OPEN) {
+                                @for article in &shown.articles {
                                     li {
                                         a href=(article.href) { (article.title) }
                                         span.meta {
@@ -92,15 +102,8 @@ pub fn index(site: &Site, articles: &HashMap<String, Vec<Listed>>) -> Vec<u8> {
                                     }
                                 }
                             }
-                            @if listed.len() > INDEX_OPEN {
-                                details {
-                                    summary { (count(listed.len() - INDEX_OPEN)) " more" }
-                                    ol.articles start=(INDEX_OPEN + 1) {
-                                        @for article in &listed[INDEX_OPEN..] {
-                                            li { a href=(article.href) { (article.title) } span.meta { " · " (time(article.date)) } }
-                                        }
-                                    }
-                                }
+                            @if shown.older {
+                                p.meta { "The newest " (shown.articles.len()) "; the feeds above hold more." }
                             }
                         }
                     }
@@ -194,14 +197,6 @@ fn feed_title(site: &Site, section_title: &str, name: &str) -> String {
 /// link never becomes one.
 fn is_web_link(link: &str) -> bool {
     Url::parse(link).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
-}
-
-fn count(n: usize) -> String {
-    if n == 1 {
-        "1 article".into()
-    } else {
-        format!("{n} articles")
-    }
 }
 
 fn time(date: DateTime<Utc>) -> Markup {
