@@ -15,6 +15,12 @@
 //! (those, or a status, a timeout) is reported as `url[:line]: error: why`
 //! and skipped, so the other sources still count; a local file's fails the
 //! run with the same `file[:line]: why`.
+//!
+//! A fetched page is parsed on the thread that fetched it as soon as it
+//! answers ([`fetch::fetch_in_order`]), while the other fetches are in
+//! flight; what each source gave is then gathered in source order (files
+//! read there, in their place), so diagnostics, duplicates and batches do
+//! not depend on which answer came first.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -30,13 +36,13 @@ use crate::dedup::Seen;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
-use crate::fetch::{self, Fetched};
+use crate::fetch::{self, Fetched, Fetcher};
 use crate::fingerprint::{self, Local};
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// An article with where it came from.
 pub struct Found {
@@ -61,6 +67,9 @@ pub struct Reading {
     pub failed: Vec<(String, String)>,
     /// The URL pages and files parsed, to remember once the run is committed.
     pub pages: Vec<ParsedPage>,
+    /// Every URL source fetched, by name, with what its server asked of
+    /// the next request (see [`crate::asked`]).
+    pub asked: Vec<(String, Option<Asked>)>,
 }
 
 /// What the store remembers that reading needs, looked up by the caller.
@@ -139,63 +148,24 @@ pub fn read_in_batches(
         known,
         encoding,
     };
-    let mut fetched = reader.fetch_urls(&sources)?.into_iter();
-    let mut reading = Reading::default();
-    let mut seen = Seen::new(known.map(|k| &k.ids[..]));
-    let mut found = Vec::new();
-    for source in &sources {
-        let name = source.name();
-        let pages_before = reading.pages.len();
-        let got = match &source.origin {
-            Origin::Url(_) => {
-                let fetched = fetched.next().context("a fetch result per URL")?;
-                reader.read_page(source, fetched, &mut reading.pages)?
-            }
-            _ => reader.read_local(source, &mut reading.pages)?,
-        };
-        let (mut articles, mut diagnostics) = match got {
-            Got::Read(articles, diagnostics) => (articles, diagnostics),
-            Got::Unchanged(key, stamp) => {
-                if let Some(stamp) = stamp {
-                    reading.stamps.insert(key.clone(), stamp);
-                }
-                reading.unchanged.push(key);
-                continue;
-            }
-            Got::Failed(failure) => {
-                writeln!(diag, "{}", failure.error_in(&name))?;
-                reading.failed.push((name, failure.summary()));
-                continue;
-            }
-        };
-        for (line, note) in seen.adopt(&mut articles) {
-            diagnostics.push(Diagnostic::note(line, note));
-        }
-        // the page remembers its articles under the keys they are stored by
-        for page in &mut reading.pages[pages_before..] {
-            page.keys = articles.iter().map(|a| a.key.clone()).collect();
-        }
-        reading.warnings += report(&name, &diagnostics, diag)?;
-        for article in articles {
-            match seen.check(&name, &article) {
-                Some(message) => {
-                    let duplicate = Diagnostic::warning(article.lines.0, message);
-                    reading.warnings += report(&name, &[duplicate], diag)?;
-                }
-                None => found.push(Found {
-                    source: name.clone(),
-                    article,
-                }),
-            }
-        }
-        if found.len() >= batch {
-            each(std::mem::take(&mut found))?;
-        }
-    }
-    if !found.is_empty() {
-        each(found)?;
-    }
-    Ok(reading)
+    let urls: Vec<&Source> = sources
+        .iter()
+        .filter(|source| matches!(source.origin, Origin::Url(_)))
+        .collect();
+    // Each page is parsed on the thread that fetched it, as soon as it
+    // answers; the sources are gathered in their order.
+    let parse_answer = |i: usize, answer: fetch::Answer, fetcher: &Fetcher| {
+        let mut pages = Vec::new();
+        let got = reader.read_page(urls[i], answer.fetched, fetcher, &mut pages)?;
+        Ok((got, pages, answer.asked))
+    };
+    fetch::fetch_in_order(
+        &reader.requests(&urls),
+        &config.fetch,
+        &config.site.base_url,
+        parse_answer,
+        |answers| reader.gather(&sources, answers, batch, each, diag),
+    )?
 }
 
 /// What reading one source gave.
@@ -258,6 +228,78 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Reads every source in order, URL sources from what their answers
+    /// gave (`answers`, in source order), drops duplicates, and hands the
+    /// articles found to `each` in batches of about `batch`.
+    fn gather(
+        &self,
+        sources: &[Source],
+        answers: &mut dyn Iterator<Item = Result<(Got, Vec<ParsedPage>, Option<Asked>)>>,
+        batch: usize,
+        each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
+        diag: &mut dyn Write,
+    ) -> Result<Reading> {
+        let mut reading = Reading::default();
+        let mut seen = Seen::new(self.known.map(|k| &k.ids[..]));
+        let mut found = Vec::new();
+        for source in sources {
+            let name = source.name();
+            let pages_before = reading.pages.len();
+            let got = match &source.origin {
+                Origin::Url(_) => {
+                    let (got, pages, asked) =
+                        answers.next().context("a fetch result per URL")??;
+                    reading.pages.extend(pages);
+                    reading.asked.push((name.clone(), asked));
+                    got
+                }
+                _ => self.read_local(source, &mut reading.pages)?,
+            };
+            let (mut articles, mut diagnostics) = match got {
+                Got::Read(articles, diagnostics) => (articles, diagnostics),
+                Got::Unchanged(key, stamp) => {
+                    if let Some(stamp) = stamp {
+                        reading.stamps.insert(key.clone(), stamp);
+                    }
+                    reading.unchanged.push(key);
+                    continue;
+                }
+                Got::Failed(failure) => {
+                    writeln!(diag, "{}", failure.error_in(&name))?;
+                    reading.failed.push((name, failure.summary()));
+                    continue;
+                }
+            };
+            for (line, note) in seen.adopt(&mut articles) {
+                diagnostics.push(Diagnostic::note(line, note));
+            }
+            // the page remembers its articles under the keys they are stored by
+            for page in &mut reading.pages[pages_before..] {
+                page.keys = articles.iter().map(|a| a.key.clone()).collect();
+            }
+            reading.warnings += report(&name, &diagnostics, diag)?;
+            for article in articles {
+                match seen.check(&name, &article) {
+                    Some(message) => {
+                        let duplicate = Diagnostic::warning(article.lines.0, message);
+                        reading.warnings += report(&name, &[duplicate], diag)?;
+                    }
+                    None => found.push(Found {
+                        source: name.clone(),
+                        article,
+                    }),
+                }
+            }
+            if found.len() >= batch {
+                each(std::mem::take(&mut found))?;
+            }
+        }
+        if !found.is_empty() {
+            each(found)?;
+        }
+        Ok(reading)
+    }
+
     /// Reads a file or stdin; skips a file whose stamp or fingerprint the
     /// store holds, and reads a changed one once (see [`fingerprint`]).
     /// A file that cannot be read fails the run.
@@ -312,6 +354,7 @@ impl Reader<'_> {
         &self,
         source: &Source,
         fetched: Fetched,
+        fetcher: &Fetcher,
         pages: &mut Vec<ParsedPage>,
     ) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
@@ -337,7 +380,7 @@ impl Reader<'_> {
         if kind == Kind::Html && articles.is_empty() {
             let html = String::from_utf8_lossy(&page.body);
             if let Some(feed) = feedsrc::advertised_feed(&html, &page.url) {
-                return self.discover(&feed, pages);
+                return self.discover(&feed, fetcher, pages);
             }
         }
         pages.push(ParsedPage {
@@ -348,10 +391,9 @@ impl Reader<'_> {
         Ok(Got::Read(articles, diagnostics))
     }
 
-    /// Fetches the URL sources, in source order.
-    fn fetch_urls(&self, sources: &[Source]) -> Result<Vec<Fetched>> {
-        let requests: Vec<fetch::Request> = sources
-            .iter()
+    /// The conditional GET of each URL source, in source order.
+    fn requests(&self, urls: &[&Source]) -> Vec<fetch::Request> {
+        urls.iter()
             .filter_map(|source| match &source.origin {
                 Origin::Url(url) => Some(fetch::Request {
                     url: url.clone(),
@@ -362,34 +404,27 @@ impl Reader<'_> {
                 }),
                 _ => None,
             })
-            .collect();
-        if requests.is_empty() {
-            return Ok(Vec::new());
-        }
-        let config = self.config;
-        fetch::fetch_all(&requests, &config.fetch, &config.site.base_url)
+            .collect()
     }
 
     /// Fetches the feed a page advertises (conditionally, under its own URL)
     /// and reads it as a feed source of its own; its failure is the page's.
-    fn discover(&self, feed: &Url, pages: &mut Vec<ParsedPage>) -> Result<Got> {
+    fn discover(&self, feed: &Url, fetcher: &Fetcher, pages: &mut Vec<ParsedPage>) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
         let name = redact::strip(feed.clone()).to_string();
         let request = fetch::Request {
             url: feed.clone(),
             validators: self.known.map(|k| k.validators(&name)).unwrap_or_default(),
         };
-        let fetched = fetch::fetch_all(&[request], &config.fetch, &config.site.base_url)?;
         let failed = |why: &str| {
             Got::Failed(Unreadable::new(format!(
                 "its advertised feed {name}: {why}"
             )))
         };
-        let page = match fetched.into_iter().next() {
-            Some(Fetched::Page(page)) => page,
-            Some(Fetched::NotModified) => return Ok(Got::Unchanged(name, None)),
-            Some(Fetched::Failed(why)) => return Ok(failed(&why)),
-            None => return Ok(failed("not fetched")),
+        let page = match fetcher.fetch(&request) {
+            Fetched::Page(page) => page,
+            Fetched::NotModified => return Ok(Got::Unchanged(name, None)),
+            Fetched::Failed(why) => return Ok(failed(&why)),
         };
         let how = How {
             kind: Kind::Feed,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use common::server::{MockServer, Reply};
 use common::site::{Hold, Seen, Site};
@@ -546,6 +547,63 @@ fn feeds_do_not_depend_on_the_order_fetches_finish_in() {
     let many = run("[fetch]\nper_host = 4\nconcurrency = 8\n", Some(hold));
     assert_eq!(one_at_a_time.0.len(), 36);
     assert_eq!(one_at_a_time, many);
+}
+
+// Each page is parsed as soon as its fetch answers, while other fetches
+// are in flight: answers coming back shuffled (later pages sooner, a
+// failure in between, a file among the URLs, a page repeating another's
+// articles) give the same diagnostics in the same order, the same store
+// and the same feeds as fetching one source at a time.
+#[test]
+fn pages_parsed_as_they_answer_give_the_output_of_one_at_a_time() {
+    let site = Site::start(3);
+    let mut urls = pages(&site, 14);
+    // page 13 repeats page 4's articles: which are duplicates is up to order
+    site.page("/page/13", dump(4, 1));
+    for i in 0..14 {
+        let late = (i * 5) % 14;
+        site.delay(
+            &format!("/page/{i}"),
+            Duration::from_millis(20 * late as u64),
+        );
+    }
+    urls.insert(6, site.url(1, "/missing"));
+    urls.insert(9, sample().display().to_string());
+    let run = |config: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("readmore.toml"), config).unwrap();
+        let out = build_urls(dir.path(), &urls, T1);
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+        let mut rows = db
+            .prepare("SELECT key, first_seen, updated, guid FROM articles ORDER BY key")
+            .unwrap();
+        let stored: Vec<(String, i64, i64, Option<String>)> = rows
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let feeds: Vec<(String, Vec<u8>)> = common::feed_files(dir.path())
+            .into_iter()
+            .map(|(name, (bytes, _))| (name, bytes))
+            .collect();
+        (stderr(&out), stored, feeds)
+    };
+    let one_at_a_time = run("[fetch]\nper_host = 1\nconcurrency = 1\n");
+    let overlapped = run("[fetch]\nper_host = 3\nconcurrency = 8\n");
+    assert!(
+        one_at_a_time.0.contains("/missing: error: HTTP 404")
+            && one_at_a_time.0.contains("/page/13")
+            && one_at_a_time.0.contains("duplicate"),
+        "{}",
+        one_at_a_time.0
+    );
+    assert_eq!(one_at_a_time.0, overlapped.0, "diagnostics and their order");
+    assert_eq!(
+        one_at_a_time.1, overlapped.1,
+        "the store's articles and dates"
+    );
+    assert_eq!(one_at_a_time.2, overlapped.2, "the feeds");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -131,6 +131,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles DROP COLUMN last_seen;
     CREATE INDEX articles_by_guid ON articles (guid);
     CREATE INDEX articles_by_hash_version ON articles (hash_version);
+",
+    // The workers' schedule (`store::schedule`): each source's host, last
+    // fetch and what its server asked; the running workers with their
+    // heartbeat (and, on PostgreSQL, their session lock's key); one row
+    // per host, locked while a worker claims its sources. Claims of the
+    // workers before this schema are dropped: none of them is registered.
+    "
+    ALTER TABLE schedule ADD COLUMN host TEXT;
+    ALTER TABLE schedule ADD COLUMN last_fetch INTEGER;
+    ALTER TABLE schedule ADD COLUMN not_before INTEGER;
+    ALTER TABLE schedule ADD COLUMN asked TEXT;
+    UPDATE schedule SET worker = NULL;
+    CREATE TABLE workers (
+        id       TEXT PRIMARY KEY,
+        host     TEXT NOT NULL,
+        pid      INTEGER NOT NULL,
+        started  INTEGER NOT NULL,
+        beat     INTEGER NOT NULL,
+        lock_key INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
 ",
     // The articles in a rowid table, their content last. A `WITHOUT ROWID`
     // table keeps each whole row as the key of its b-tree, so finding one
