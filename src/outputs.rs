@@ -33,6 +33,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::article::Article;
@@ -112,6 +113,12 @@ struct Wanted {
 }
 
 enum What {
+    Site(SiteFile),
+    Page(Member),
+}
+
+/// The outputs about the whole site, rendered one by one.
+enum SiteFile {
     Feed {
         plan: usize,
         format: Format,
@@ -120,7 +127,6 @@ enum What {
     /// one more when the store holds older ones.
     Index(Vec<(String, Vec<Member>)>),
     Opml,
-    Page(Member),
 }
 
 /// A file rendered this run, to record.
@@ -201,21 +207,22 @@ pub fn update(
         .filter(|p| !desired.contains_key(*p))
         .collect();
     let mut rendered = Vec::with_capacity(stale.len());
-    for (path, wanted) in stale {
-        let (bytes, topic) = renderer.render(path, wanted)?;
-        let recorded = records.get(path);
-        let staged = !sink.holds(path, &bytes, recorded);
-        if staged {
-            sink.stage(path, &bytes, recorded)?;
+    for chunk in stale.chunks(RENDER_CHUNK) {
+        for ((path, wanted), (bytes, topic)) in chunk.iter().zip(renderer.render_all(chunk)?) {
+            let recorded = records.get(*path);
+            let staged = !sink.holds(path, &bytes, recorded);
+            if staged {
+                sink.stage(path, &bytes, recorded)?;
+            }
+            rendered.push(Rendered {
+                path: path.to_string(),
+                kind: wanted.kind,
+                signature: wanted.signature.clone(),
+                digest: store::digest(&bytes),
+                staged,
+                topic,
+            });
         }
-        rendered.push(Rendered {
-            path: path.clone(),
-            kind: wanted.kind,
-            signature: wanted.signature.clone(),
-            digest: store::digest(&bytes),
-            staged,
-            topic,
-        });
     }
     let settings = renderer.settings;
     mark_pending(store, sink.key(), &records, &rendered)?;
@@ -248,6 +255,10 @@ pub fn update(
         changed,
     })
 }
+
+/// How many outputs are rendered at once: the article pages among them on
+/// every core, the rest in turn; bounds the rendered bytes held at once.
+const RENDER_CHUNK: usize = 256;
 
 /// How often, at most, a run compares every article page with its record
 /// although the store says none changed and the sink saw none added,
@@ -511,7 +522,7 @@ impl<'a> Renderer<'a> {
         for (i, plan) in self.plans.iter().enumerate() {
             for &format in &output.formats {
                 let signature = self.signature(&("feed", format.ext(), plan.name, &plan.members));
-                let what = What::Feed { plan: i, format };
+                let what = What::Site(SiteFile::Feed { plan: i, format });
                 desired.insert(
                     format!("{}.{}", plan.name, format.ext()),
                     Wanted {
@@ -531,7 +542,7 @@ impl<'a> Renderer<'a> {
                 Wanted {
                     kind: Kind::Index,
                     signature,
-                    what: What::Index(newest),
+                    what: What::Site(SiteFile::Index(newest)),
                 },
             );
         }
@@ -544,7 +555,7 @@ impl<'a> Renderer<'a> {
                 Wanted {
                     kind: Kind::Opml,
                     signature,
-                    what: What::Opml,
+                    what: What::Site(SiteFile::Opml),
                 },
             );
         }
@@ -593,33 +604,53 @@ impl<'a> Renderer<'a> {
         Site::new(self.config, listings)
     }
 
-    /// Renders one output; for a feed, also its WebSub topic.
-    fn render(&mut self, path: &str, wanted: &Wanted) -> Result<(Vec<u8>, Option<String>)> {
+    /// Renders `chunk` in order: the article pages (their articles read
+    /// from the store in turn) on every core of rayon's pool, the rest one
+    /// by one.
+    fn render_all(
+        &mut self,
+        chunk: &[(&String, &Wanted)],
+    ) -> Result<Vec<(Vec<u8>, Option<String>)>> {
+        let mut pages = Vec::new();
+        for (_, wanted) in chunk {
+            if let What::Page(member) = &wanted.what {
+                let section = self.classifier.section(&member.section);
+                pages.push((store::article(self.conn, &member.key)?, section, member));
+            }
+        }
+        let site = Site::new(self.config, Vec::new());
+        let mut pages = pages
+            .par_iter()
+            .map(|(article, section, member)| page::article(&site, article, section, dates(member)))
+            .collect::<Vec<_>>()
+            .into_iter();
+        chunk
+            .iter()
+            .map(|(path, wanted)| match &wanted.what {
+                What::Page(_) => Ok((pages.next().expect("a page per page"), None)),
+                What::Site(file) => self.render(path, file),
+            })
+            .collect()
+    }
+
+    /// Renders one site file; for a feed, also its WebSub topic.
+    fn render(&mut self, path: &str, file: &SiteFile) -> Result<(Vec<u8>, Option<String>)> {
         let context = || format!("cannot render {path}");
-        Ok(match &wanted.what {
-            What::Feed { plan, format } => {
+        Ok(match file {
+            SiteFile::Feed { plan, format } => {
                 let plans = self.plans;
                 let feed = self.feed(&plans[*plan])?;
                 let bytes = render::feed(*format, &feed).with_context(context)?;
                 (bytes, Some(feed.self_url(format.ext())))
             }
-            What::Index(newest) => (
+            SiteFile::Index(newest) => (
                 page::index(&self.site(), &self.index_articles(newest)?),
                 None,
             ),
-            What::Opml => {
+            SiteFile::Opml => {
                 let bytes = opml::render(&self.site(), self.config.output.opml_format)
                     .with_context(context)?;
                 (bytes, None)
-            }
-            What::Page(member) => {
-                let site = Site::new(self.config, Vec::new());
-                let section = self.classifier.section(&member.section);
-                let article = store::article(self.conn, &member.key)?;
-                (
-                    page::article(&site, &article, &section, dates(member)),
-                    None,
-                )
             }
         })
     }
