@@ -29,7 +29,7 @@
 //! committed in one transaction. A run that fails or is killed anywhere
 //! leaves records that the next run's diff repairs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -192,38 +192,38 @@ pub fn update(
     let plans = with_empty_feeds(plans, classifier, &records, config);
     let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now, settings);
     let desired = renderer.desired(&scope)?;
+    let mut rendered = Vec::new();
+    // Every article's page, when the scope is all of them: a chunk of the
+    // store at a time, staged before the feeds that link to them.
+    let mut pages = HashSet::new();
+    if matches!(scope, Scope::All) && config.output.article_pages {
+        let mut after = None;
+        loop {
+            let (chunk, last) = renderer.pages_after(after.as_deref())?;
+            let stale: Vec<(&String, &Wanted)> = chunk
+                .iter()
+                .filter(|(path, wanted)| is_stale(&records, sink, path, wanted))
+                .map(|(path, wanted)| (path, wanted))
+                .collect();
+            stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
+            pages.extend(chunk.into_iter().map(|(path, _)| path));
+            if last.is_none() {
+                break;
+            }
+            after = last;
+        }
+    }
     let mut stale: Vec<(&String, &Wanted)> = desired
         .iter()
-        .filter(|(path, wanted)| {
-            records
-                .get(*path)
-                .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
-        })
+        .filter(|(path, wanted)| is_stale(&records, sink, path, wanted))
         .collect();
     // Switched in this order: what a file links to is in place before it.
     stale.sort_by_key(|(_, wanted)| wanted.kind.rank());
+    stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
     let orphans: Vec<&String> = records
         .keys()
-        .filter(|p| !desired.contains_key(*p))
+        .filter(|p| !desired.contains_key(*p) && !pages.contains(*p))
         .collect();
-    let mut rendered = Vec::with_capacity(stale.len());
-    for chunk in stale.chunks(RENDER_CHUNK) {
-        for ((path, wanted), (bytes, topic)) in chunk.iter().zip(renderer.render_all(chunk)?) {
-            let recorded = records.get(*path);
-            let staged = !sink.holds(path, &bytes, recorded);
-            if staged {
-                sink.stage(path, &bytes, recorded)?;
-            }
-            rendered.push(Rendered {
-                path: path.to_string(),
-                kind: wanted.kind,
-                signature: wanted.signature.clone(),
-                digest: store::digest(&bytes),
-                staged,
-                topic,
-            });
-        }
-    }
     let settings = renderer.settings;
     mark_pending(store, sink.key(), &records, &rendered)?;
     sink.switch()?;
@@ -247,13 +247,56 @@ pub fn update(
         .collect();
     let written = changed.len();
     changed.extend(orphans.iter().map(|p| p.to_string()));
-    let desired_count = desired.len() + scope.pages_not_compared(store.conn(), config)?;
+    let desired_count =
+        desired.len() + pages.len() + scope.pages_not_compared(store.conn(), config)?;
     Ok(Done {
         written,
         unchanged: desired_count - written,
         removed: orphans.len(),
         changed,
     })
+}
+
+/// Whether the file at `path` must be rendered again: no record, another
+/// signature, or not as recorded in the sink.
+fn is_stale(
+    records: &HashMap<String, Output>,
+    sink: &dyn Sink,
+    path: &str,
+    wanted: &Wanted,
+) -> bool {
+    records
+        .get(path)
+        .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
+}
+
+/// Renders `stale` in order, [`RENDER_CHUNK`] at a time, and stages what
+/// differs from the sink's bytes; adds each to `rendered`.
+fn stage(
+    renderer: &mut Renderer,
+    sink: &mut dyn Sink,
+    records: &HashMap<String, Output>,
+    stale: &[(&String, &Wanted)],
+    rendered: &mut Vec<Rendered>,
+) -> Result<()> {
+    for chunk in stale.chunks(RENDER_CHUNK) {
+        for ((path, wanted), (bytes, topic)) in chunk.iter().zip(renderer.render_all(chunk)?) {
+            let recorded = records.get(*path);
+            let staged = !sink.holds(path, &bytes, recorded);
+            if staged {
+                sink.stage(path, &bytes, recorded)?;
+            }
+            rendered.push(Rendered {
+                path: path.to_string(),
+                kind: wanted.kind,
+                signature: wanted.signature.clone(),
+                digest: store::digest(&bytes),
+                staged,
+                topic,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// How many outputs are rendered at once: the article pages among them on
@@ -514,8 +557,10 @@ impl<'a> Renderer<'a> {
     }
 
     /// The desired output set: every file this run's store and config call
-    /// for, by path relative to the output directory.
-    /// Of the article pages, only those `scope` compares.
+    /// for, by path relative to the output directory. Of the article
+    /// pages, those of the changed articles when `scope` is these; when it
+    /// is all, the pages come from [`Renderer::pages_after`] instead, a
+    /// chunk at a time.
     fn desired(&self, scope: &Scope) -> Result<BTreeMap<String, Wanted>> {
         let mut desired = BTreeMap::new();
         let output = &self.config.output;
@@ -559,24 +604,31 @@ impl<'a> Renderer<'a> {
                 },
             );
         }
-        if output.article_pages {
-            let members = match scope {
-                Scope::All => store::all_members(self.conn)?,
-                Scope::Changed { members, .. } => members.clone(),
-            };
-            for member in members {
-                let signature = self.signature(&("page", &member));
-                desired.insert(
-                    page_path(&member.key),
-                    Wanted {
-                        kind: Kind::Page,
-                        signature,
-                        what: What::Page(member),
-                    },
-                );
-            }
+        if let (true, Scope::Changed { members, .. }) = (output.article_pages, scope) {
+            desired.extend(members.iter().map(|m| self.page(m.clone())));
         }
         Ok(desired)
+    }
+
+    /// An article page the run wants.
+    fn page(&self, member: Member) -> (String, Wanted) {
+        let path = page_path(&member.key);
+        let wanted = Wanted {
+            kind: Kind::Page,
+            signature: self.signature(&("page", &member)),
+            what: What::Page(member),
+        };
+        (path, wanted)
+    }
+
+    /// The pages of the next [`RENDER_CHUNK`] stored articles in key
+    /// order, after the key `after`; with the last key, none at the end.
+    fn pages_after(&self, after: Option<&str>) -> Result<(Vec<(String, Wanted)>, Option<String>)> {
+        let members = store::members_after(self.conn, after, RENDER_CHUNK)?;
+        let last = (members.len() == RENDER_CHUNK)
+            .then(|| members.last().map(|m| m.key.clone()))
+            .flatten();
+        Ok((members.into_iter().map(|m| self.page(m)).collect(), last))
     }
 
     /// What the index page and the OPML list show of each listed feed.
