@@ -129,6 +129,9 @@ enum SiteFile {
     Opml,
 }
 
+/// Article pages the run wants, by path.
+type Pages = Vec<(String, Wanted)>;
+
 /// A file rendered this run, to record.
 struct Rendered {
     path: String,
@@ -623,7 +626,7 @@ impl<'a> Renderer<'a> {
 
     /// The pages of the next [`RENDER_CHUNK`] stored articles in key
     /// order, after the key `after`; with the last key, none at the end.
-    fn pages_after(&self, after: Option<&str>) -> Result<(Vec<(String, Wanted)>, Option<String>)> {
+    fn pages_after(&self, after: Option<&str>) -> Result<(Pages, Option<String>)> {
         let members = store::members_after(self.conn, after, RENDER_CHUNK)?;
         let last = (members.len() == RENDER_CHUNK)
             .then(|| members.last().map(|m| m.key.clone()))
