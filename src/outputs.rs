@@ -197,8 +197,9 @@ pub fn update(
     let desired = renderer.desired(&scope)?;
     let mut rendered = Vec::new();
     // Every article's page, when the scope is all of them: a chunk of the
-    // store at a time, staged before the feeds that link to them.
-    let mut pages = HashSet::new();
+    // store at a time, staged before the feeds that link to them. Counted,
+    // and those with a record kept (borrowed), to tell the orphans.
+    let (mut pages, mut recorded_pages) = (0, HashSet::new());
     if matches!(scope, Scope::All) && config.output.article_pages {
         let mut after = None;
         loop {
@@ -209,7 +210,13 @@ pub fn update(
                 .map(|(path, wanted)| (path, wanted))
                 .collect();
             stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
-            pages.extend(chunk.into_iter().map(|(path, _)| path));
+            pages += chunk.len();
+            recorded_pages.extend(
+                chunk
+                    .iter()
+                    .filter_map(|(p, _)| records.get_key_value(p))
+                    .map(|(p, _)| p),
+            );
             if last.is_none() {
                 break;
             }
@@ -225,7 +232,7 @@ pub fn update(
     stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
     let orphans: Vec<&String> = records
         .keys()
-        .filter(|p| !desired.contains_key(*p) && !pages.contains(*p))
+        .filter(|p| !desired.contains_key(*p) && !recorded_pages.contains(*p))
         .collect();
     let settings = renderer.settings;
     mark_pending(store, sink.key(), &records, &rendered)?;
@@ -250,8 +257,7 @@ pub fn update(
         .collect();
     let written = changed.len();
     changed.extend(orphans.iter().map(|p| p.to_string()));
-    let desired_count =
-        desired.len() + pages.len() + scope.pages_not_compared(store.conn(), config)?;
+    let desired_count = desired.len() + pages + scope.pages_not_compared(store.conn(), config)?;
     Ok(Done {
         written,
         unchanged: desired_count - written,

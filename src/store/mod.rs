@@ -571,7 +571,8 @@ pub struct Merge {
     latest: Option<i64>,
     /// The next clock date to try.
     stamp: i64,
-    /// The clock-dated articles in page order, and whether each is new.
+    /// The clock-dated articles in page order, and whether each is new
+    /// (none kept when the history was empty: nothing to date again).
     clocked: Vec<(String, bool)>,
     merged: Merged,
 }
@@ -649,7 +650,10 @@ impl Merge {
     fn next_stamp(&mut self, tx: &Tx, key: &str, new: bool) -> Result<i64> {
         let date = free_stamp(tx, self.stamp)?;
         self.stamp = date - 1;
-        self.clocked.push((key.to_string(), new));
+        // Into an empty history the dates given as they come are final.
+        if self.latest.is_some() {
+            self.clocked.push((key.to_string(), new));
+        }
         Ok(date)
     }
 
