@@ -219,7 +219,10 @@ fn run(
 ) -> Result<Summary> {
     let sources = held_sources(store, config, request)?;
     let known = Known {
-        validators: store::validators(store.conn())?,
+        validators: store::validators(
+            store.conn(),
+            history_cutoff(config, request.now.timestamp()),
+        )?,
         ids: store::ids(store.conn())?,
     };
     let classifier = Classifier::new(config);
@@ -346,6 +349,10 @@ impl<'a> History<'a> {
             .map(|(name, why)| format!("{name}: {why}"))
             .collect();
         if counted.is_empty() && reading.unchanged.is_empty() {
+            // Rolled back: the history stays as it was; what the servers
+            // asked (Retry-After) holds all the same.
+            drop(tx);
+            store::note_asked(store.conn(), &reading.asked)?;
             match failed.is_empty() {
                 true => bail!("no articles found in the input; no feed was changed"),
                 false => bail!(
@@ -354,6 +361,7 @@ impl<'a> History<'a> {
                 ),
             }
         }
+        store::note_asked(&tx, &reading.asked)?;
         summary.articles = counted.len();
         summary.warnings = reading.warnings;
         summary.sources_unchanged = reading.unchanged.len();
@@ -364,13 +372,13 @@ impl<'a> History<'a> {
             .iter()
             .flat_map(|p| p.members.iter().map(|m| m.key.as_str()))
             .collect();
-        let cutoff = now.saturating_sub(i64::from(config.retention.history_days) * 86_400);
-        summary.pruned = store::prune(&tx, cutoff, &shown)?.len();
+        summary.pruned = store::prune(&tx, history_cutoff(config, now), &shown)?.len();
         summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
         // A page that answered 304 still shows the articles it showed: they
         // count among the run's articles, once, as when it was parsed.
         for url in &reading.unchanged {
-            let known = store::source_unchanged(&tx, url, now)?;
+            let stamp = reading.stamps.get(url).map(String::as_str);
+            let known = store::source_unchanged(&tx, url, stamp, now)?;
             summary.articles += known
                 .into_iter()
                 .filter(|k| counted.insert(key_digest(k)))
@@ -389,6 +397,12 @@ fn key_digest(key: &str) -> KeyDigest {
     let mut digest = KeyDigest::default();
     digest.copy_from_slice(&hash[..16]);
     digest
+}
+
+/// Articles not seen on a page since this date (and shown by no feed) are
+/// pruned: `retention.history_days` before the run's clock.
+fn history_cutoff(config: &Config, now: i64) -> i64 {
+    now.saturating_sub(i64::from(config.retention.history_days) * 86_400)
 }
 
 /// When the classification rules changed since the last run, sorts every

@@ -8,14 +8,18 @@
 //! Modified` means nothing is re-parsed. Fetches run concurrently, at most
 //! `fetch.concurrency` at once and `fetch.per_host` at once from one host
 //! (and port), each on a thread of its own that takes the next request
-//! in source order whose host has room; results come back in source
-//! order, so what a run reads does not depend on which answer came first. A failure (a
+//! in source order whose host has room, and works on each answer (the
+//! caller parses it) while the other threads' requests are in flight.
+//! What the answers gave comes back in source order, so what a run reads
+//! does not depend on which answer came first; a source no more than a
+//! few times `fetch.concurrency` places ahead of the first one not yet
+//! answered is started, so what waits for its turn stays bounded. A failure (a
 //! non-2xx status, a timeout, a body over the limit) is that source's
 //! alone: the caller reports it and goes on with the others.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -29,7 +33,7 @@ use url::Url;
 use crate::config::Fetch;
 use crate::http::{self, Limits, describe};
 use crate::redact;
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// What to ask for.
 #[derive(Debug, Clone)]
@@ -49,6 +53,14 @@ pub enum Fetched {
     Failed(String),
 }
 
+/// What came back, with what the server asked of the next request to
+/// this URL ([`crate::asked`]: `Retry-After`, caching headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub fetched: Fetched,
+    pub asked: Option<Asked>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub body: Vec<u8>,
@@ -59,35 +71,151 @@ pub struct Page {
     pub validators: Validators,
 }
 
-/// Fetches every request, at most `fetch.concurrency` at a time and at
-/// most `fetch.per_host` at a time from one host (and port); results in
-/// request order, whatever order they complete in.
-pub fn fetch_all(requests: &[Request], config: &Fetch, contact: &str) -> Result<Vec<Fetched>> {
-    let client = client(config, contact)?;
-    let deadline = Instant::now() + Duration::from_secs_f64(config.deadline);
-    let queue = Queue::new(requests.iter().map(|r| host(&r.url)), config.per_host);
-    let results = Mutex::new(vec![None; requests.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..config.concurrency.clamp(1, requests.len().max(1)) {
-            scope.spawn(|| {
-                while let Some(i) = queue.next() {
-                    let fetched = fetch(&client, &requests[i], config, deadline);
-                    queue.done(i);
-                    results.lock().expect("no fetch thread panics")[i] = Some(fetched);
+/// How many answers past the one [`InOrder`] waits for may be fetched, as
+/// a multiple of `fetch.concurrency`: what a slow source keeps waiting
+/// (parsed) is bounded, while the others still have room to go ahead.
+const AHEAD_PER_FETCH: usize = 4;
+
+/// Fetches every request, at most `fetch.concurrency` at once and at most
+/// `fetch.per_host` at once from one host (and port), and hands each
+/// answer to `work` on the thread that fetched it (with that thread's
+/// [`Fetcher`], to fetch what the answer points to within the same bounds),
+/// so answers are worked on while other fetches are in flight. `consume`,
+/// on the calling thread, gets what `work` made in request order, whatever
+/// order the answers came in. A request is not started more than
+/// 4 × `fetch.concurrency` places ahead of the one
+/// `consume` waits for, so what waits for its turn stays bounded.
+pub fn fetch_in_order<T: Send, R>(
+    requests: &[Request],
+    config: &Fetch,
+    contact: &str,
+    work: impl Fn(usize, Answer, &Fetcher) -> T + Sync,
+    consume: impl FnOnce(&mut InOrder<'_, T>) -> R,
+) -> Result<R> {
+    let ahead = AHEAD_PER_FETCH * config.concurrency.max(1);
+    if requests.is_empty() {
+        // No client (its runtime thread) for a run of local files.
+        let (_, receiver) = mpsc::channel();
+        let queue = Queue::new(std::iter::empty(), 1, 0);
+        return Ok(consume(&mut InOrder::new(receiver, 0, ahead, &queue)));
+    }
+    let threads = config.concurrency.clamp(1, requests.len());
+    let fetcher = Fetcher {
+        client: client(config, contact)?,
+        config,
+        deadline: Instant::now() + Duration::from_secs_f64(config.deadline),
+        queue: Queue::new(
+            requests.iter().map(|r| host(&r.url)),
+            config.per_host,
+            ahead,
+        ),
+    };
+    let (sender, receiver) = mpsc::channel();
+    Ok(std::thread::scope(|scope| {
+        let (fetcher, work) = (&fetcher, &work);
+        for _ in 0..threads {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                while let Some(i) = fetcher.queue.next() {
+                    let answer = fetcher.fetch_claimed(&requests[i]);
+                    fetcher.queue.release(i);
+                    if sender.send((i, work(i, answer, fetcher))).is_err() {
+                        break;
+                    }
                 }
             });
         }
-    });
-    Ok(results
-        .into_inner()
-        .expect("no fetch thread panics")
-        .into_iter()
-        .map(|r| r.expect("every request fetched"))
-        .collect())
+        drop(sender);
+        let consumed = consume(&mut InOrder::new(
+            receiver,
+            requests.len(),
+            ahead,
+            &fetcher.queue,
+        ));
+        // Stopped early (a failed run): no more requests start.
+        fetcher.queue.close();
+        consumed
+    }))
 }
 
-/// Where politeness is counted: a URL's host and port.
-fn host(url: &Url) -> String {
+/// What [`fetch_in_order`]'s `work` made of each answer, in request order.
+pub struct InOrder<'a, T> {
+    receiver: mpsc::Receiver<(usize, T)>,
+    /// Made for requests after `next`, waiting for their turn.
+    waiting: BTreeMap<usize, T>,
+    next: usize,
+    total: usize,
+    ahead: usize,
+    queue: &'a Queue,
+}
+
+impl<'a, T> InOrder<'a, T> {
+    fn new(
+        receiver: mpsc::Receiver<(usize, T)>,
+        total: usize,
+        ahead: usize,
+        queue: &'a Queue,
+    ) -> Self {
+        Self {
+            receiver,
+            waiting: BTreeMap::new(),
+            next: 0,
+            total,
+            ahead,
+            queue,
+        }
+    }
+}
+
+impl<T> Iterator for InOrder<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if self.next == self.total {
+            return None;
+        }
+        loop {
+            if let Some(made) = self.waiting.remove(&self.next) {
+                self.next += 1;
+                self.queue.allow(self.next + self.ahead);
+                return Some(made);
+            }
+            let (i, made) = self.receiver.recv().ok()?;
+            self.waiting.insert(i, made);
+        }
+    }
+}
+
+/// What a fetching thread fetches with: also what an answer points to
+/// (the feed a page advertises), within the same bounds and deadline.
+pub struct Fetcher<'a> {
+    client: Client,
+    config: &'a Fetch,
+    /// When the run's fetches must be done (`fetch.deadline`).
+    deadline: Instant,
+    queue: Queue,
+}
+
+impl Fetcher<'_> {
+    /// Fetches `request` once its host has room (the fetching thread
+    /// counts once against `fetch.concurrency` whatever it fetches).
+    pub fn fetch(&self, request: &Request) -> Fetched {
+        let host = host(&request.url);
+        self.queue.claim(&host);
+        let answer = self.fetch_claimed(request);
+        self.queue.free(&host);
+        answer.fetched
+    }
+
+    /// Fetches `request`, whose host's room is already claimed.
+    fn fetch_claimed(&self, request: &Request) -> Answer {
+        fetch(&self.client, request, self.config, self.deadline)
+    }
+}
+
+/// Where politeness is counted: a URL's host and port (also across
+/// workers, in the schedule).
+pub fn host(url: &Url) -> String {
     format!(
         "{}:{}",
         url.host_str().unwrap_or(""),
@@ -96,50 +224,66 @@ fn host(url: &Url) -> String {
 }
 
 /// The requests not yet started, in order, handed out so that no host has
-/// more than `per_host` in flight.
+/// more than `per_host` in flight, and none further ahead than allowed.
 struct Queue {
     state: Mutex<QueueState>,
-    /// Signalled when a request is done, so a host has room again.
+    /// Signalled when a host has room again, when more requests are
+    /// allowed, and when the queue closes.
     room: Condvar,
     per_host: usize,
 }
 
 struct QueueState {
+    /// Not yet started, in order.
     pending: Vec<usize>,
     /// The host of each request, by its index.
     hosts: Vec<String>,
     in_flight: HashMap<String, usize>,
+    /// Requests from this index on wait (see [`InOrder`]).
+    allowed: usize,
+    /// No more requests are handed out.
+    closed: bool,
 }
 
 impl Queue {
-    fn new(hosts: impl Iterator<Item = String>, per_host: usize) -> Self {
+    fn new(hosts: impl Iterator<Item = String>, per_host: usize, allowed: usize) -> Self {
         let hosts: Vec<String> = hosts.collect();
         Self {
             state: Mutex::new(QueueState {
                 pending: (0..hosts.len()).collect(),
                 hosts,
                 in_flight: HashMap::new(),
+                allowed,
+                closed: false,
             }),
             room: Condvar::new(),
             per_host: per_host.max(1),
         }
     }
 
-    /// The first pending request whose host has room, waiting for room
-    /// when none has; `None` once every request has been handed out.
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().expect("no fetch thread panics")
+    }
+
+    /// The first pending request allowed whose host has room (claimed
+    /// for it), waiting when there is none; `None` once every request has
+    /// been handed out or the queue is closed.
     fn next(&self) -> Option<usize> {
-        let mut state = self.state.lock().expect("no fetch thread panics");
+        let mut state = self.lock();
         loop {
-            if state.pending.is_empty() {
+            if state.pending.is_empty() || state.closed {
                 return None;
             }
             let QueueState {
                 pending,
                 hosts,
                 in_flight,
+                allowed,
+                ..
             } = &mut *state;
             let free = pending
                 .iter()
+                .take_while(|&&i| i < *allowed)
                 .position(|&i| in_flight.get(&hosts[i]).copied().unwrap_or(0) < self.per_host);
             if let Some(at) = free {
                 let i = pending.remove(at);
@@ -151,14 +295,37 @@ impl Queue {
     }
 
     /// Request `i` is done: its host has room for another.
-    fn done(&self, i: usize) {
-        let mut state = self.state.lock().expect("no fetch thread panics");
-        let QueueState {
-            hosts, in_flight, ..
-        } = &mut *state;
-        if let Some(count) = in_flight.get_mut(&hosts[i]) {
+    fn release(&self, i: usize) {
+        let host = self.lock().hosts[i].clone();
+        self.free(&host);
+    }
+
+    /// Waits until `host` has room, and claims it.
+    fn claim(&self, host: &str) {
+        let mut state = self.lock();
+        while state.in_flight.get(host).copied().unwrap_or(0) >= self.per_host {
+            state = self.room.wait(state).expect("no fetch thread panics");
+        }
+        *state.in_flight.entry(host.to_string()).or_default() += 1;
+    }
+
+    /// A fetch from `host` is done: it has room for another.
+    fn free(&self, host: &str) {
+        if let Some(count) = self.lock().in_flight.get_mut(host) {
             *count -= 1;
         }
+        self.room.notify_all();
+    }
+
+    /// Requests before `allowed` may start.
+    fn allow(&self, allowed: usize) {
+        self.lock().allowed = allowed;
+        self.room.notify_all();
+    }
+
+    /// No more requests start.
+    fn close(&self) {
+        self.lock().closed = true;
         self.room.notify_all();
     }
 }
@@ -175,7 +342,7 @@ fn client(config: &Fetch, contact: &str) -> Result<Client> {
     )
 }
 
-fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Fetched {
+fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Answer {
     let timeout = Instant::now() + Duration::from_secs_f64(config.timeout);
     let deadline = if timeout <= run_deadline {
         Deadline {
@@ -191,10 +358,12 @@ fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Insta
             ),
         }
     };
-    match try_fetch(client, request, config, &deadline) {
+    let mut asked = None;
+    let fetched = match try_fetch(client, request, config, &deadline, &mut asked) {
         Ok(fetched) => fetched,
         Err(message) => Fetched::Failed(redact::text(&message).into_owned()),
-    }
+    };
+    Answer { fetched, asked }
 }
 
 /// When a request must be done, and what to say if it is not: reqwest's
@@ -219,6 +388,7 @@ fn try_fetch(
     request: &Request,
     config: &Fetch,
     deadline: &Deadline,
+    asked: &mut Option<Asked>,
 ) -> Result<Fetched, String> {
     let mut builder = client.get(request.url.clone()).timeout(deadline.left()?);
     if let Some(etag) = &request.validators.etag {
@@ -232,6 +402,7 @@ fn try_fetch(
         Ok(_) => describe(&e),
     })?;
     let status = response.status();
+    *asked = crate::asked::asked(status, response.headers(), crate::websub::unix_now());
     if status == StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
     }

@@ -1,7 +1,8 @@
 //! Reading every source of a run into articles: fetching the URLs
 //! (conditionally, with the validators the caller looked up in the store:
 //! [`Known`]; reading never touches the store itself), skipping the
-//! files whose [`fingerprint`] the store already holds, telling text
+//! files whose [`fingerprint`] (or stat stamp) the store already holds and
+//! reading the others once, telling text
 //! dumps, HTML pages and feeds apart, parsing each with its parser, reading
 //! an HTML page without excerpts through the feed it advertises, dropping
 //! duplicates ([`crate::dedup`]), and printing every diagnostic as
@@ -14,9 +15,16 @@
 //! (those, or a status, a timeout) is reported as `url[:line]: error: why`
 //! and skipped, so the other sources still count; a local file's fails the
 //! run with the same `file[:line]: why`.
+//!
+//! A fetched page is parsed on the thread that fetched it as soon as it
+//! answers ([`fetch::fetch_in_order`]), while the other fetches are in
+//! flight; what each source gave is then gathered in source order (files
+//! read there, in their place), so diagnostics, duplicates and batches do
+//! not depend on which answer came first.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
@@ -28,13 +36,13 @@ use crate::dedup::Seen;
 use crate::diag::{Diagnostic, Level};
 use crate::error::UsageError;
 use crate::feedsrc;
-use crate::fetch::{self, Fetched};
-use crate::fingerprint;
+use crate::fetch::{self, Fetched, Fetcher};
+use crate::fingerprint::{self, Local};
 use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// An article with where it came from.
 pub struct Found {
@@ -51,11 +59,18 @@ pub struct Reading {
     /// Sources unchanged since the last run, by their key in the store:
     /// URLs that answered `304 Not Modified`, files of the same fingerprint.
     pub unchanged: Vec<String>,
+    /// New stat stamps of unchanged files, by key: a file whose stamp
+    /// changed (touched, rewritten with the same bytes, or no longer too
+    /// recent to trust, see [`fingerprint`]) and whose fingerprint did not.
+    pub stamps: HashMap<String, String>,
     /// Sources that gave nothing, and why.
     pub failed: Vec<(String, String)>,
     /// The URL pages and files parsed, to remember once the run is
     /// committed ([`read`]; none from [`read_in_batches`]).
     pub pages: Vec<ParsedPage>,
+    /// Every URL source fetched, by name, with what its server asked of
+    /// the next request (see [`crate::asked`]).
+    pub asked: Vec<(String, Option<Asked>)>,
 }
 
 /// What the store remembers that reading needs, looked up by the caller.
@@ -119,8 +134,8 @@ pub struct Batch {
 /// they came from) to `each` in batches of about `batch` articles (a
 /// source's articles are never split; the last batch may be smaller), in
 /// source order, as they are read; the returned [`Reading`] holds no
-/// articles and no pages. So a caller can classify and store a batch and
-/// drop it before the next is read.
+/// articles and no pages. So a caller can classify and
+/// store a batch and drop it before the next is read.
 pub fn read_in_batches(
     config: &Config,
     inputs: &[Input],
@@ -146,73 +161,32 @@ pub fn read_in_batches(
         known,
         encoding,
     };
-    let mut fetched = reader.fetch_urls(&sources)?.into_iter();
-    let mut reading = Reading::default();
-    let mut seen = Seen::new(known.map(|k| &k.ids[..]));
-    let mut found = Vec::new();
-    for source in &sources {
-        let name = source.name();
-        let pages_before = reading.pages.len();
-        let got = match &source.origin {
-            Origin::Url(_) => {
-                let fetched = fetched.next().context("a fetch result per URL")?;
-                reader.read_page(source, fetched, &mut reading.pages)?
-            }
-            _ => reader.read_local(source, &mut reading.pages)?,
-        };
-        let (mut articles, mut diagnostics) = match got {
-            Got::Read(articles, diagnostics) => (articles, diagnostics),
-            Got::Unchanged(key) => {
-                reading.unchanged.push(key);
-                continue;
-            }
-            Got::Failed(failure) => {
-                writeln!(diag, "{}", failure.error_in(&name))?;
-                reading.failed.push((name, failure.summary()));
-                continue;
-            }
-        };
-        for (line, note) in seen.adopt(&mut articles) {
-            diagnostics.push(Diagnostic::note(line, note));
-        }
-        // the page remembers its articles under the keys they are stored by
-        for page in &mut reading.pages[pages_before..] {
-            page.keys = articles.iter().map(|a| a.key.clone()).collect();
-        }
-        reading.warnings += report(&name, &diagnostics, diag)?;
-        for article in articles {
-            match seen.check(&name, &article) {
-                Some(message) => {
-                    let duplicate = Diagnostic::warning(article.lines.0, message);
-                    reading.warnings += report(&name, &[duplicate], diag)?;
-                }
-                None => found.push(Found {
-                    source: name.clone(),
-                    article,
-                }),
-            }
-        }
-        if found.len() >= batch {
-            let (found, pages) = (
-                std::mem::take(&mut found),
-                std::mem::take(&mut reading.pages),
-            );
-            each(Batch { found, pages })?;
-        }
-    }
-    if !found.is_empty() || !reading.pages.is_empty() {
-        let pages = std::mem::take(&mut reading.pages);
-        each(Batch { found, pages })?;
-    }
-    Ok(reading)
+    let urls: Vec<&Source> = sources
+        .iter()
+        .filter(|source| matches!(source.origin, Origin::Url(_)))
+        .collect();
+    // Each page is parsed on the thread that fetched it, as soon as it
+    // answers; the sources are gathered in their order.
+    let parse_answer = |i: usize, answer: fetch::Answer, fetcher: &Fetcher| {
+        let mut pages = Vec::new();
+        let got = reader.read_page(urls[i], answer.fetched, fetcher, &mut pages)?;
+        Ok((got, pages, answer.asked))
+    };
+    fetch::fetch_in_order(
+        &reader.requests(&urls),
+        &config.fetch,
+        &config.site.base_url,
+        parse_answer,
+        |answers| reader.gather(&sources, answers, batch, each, diag),
+    )?
 }
 
 /// What reading one source gave.
 enum Got {
     Read(Vec<Article>, Vec<Diagnostic>),
-    /// Unchanged since it was last parsed (`304`, the same fingerprint):
-    /// its key in the store.
-    Unchanged(String),
+    /// Unchanged since it was last parsed (`304`, the same stamp or
+    /// fingerprint): its key in the store, and a file's new stamp.
+    Unchanged(String, Option<String>),
     /// Nothing, and why: this source's failure alone.
     Failed(Unreadable),
 }
@@ -267,32 +241,111 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Reads a file or stdin; skips a file whose fingerprint the store holds.
+    /// Reads every source in order, URL sources from what their answers
+    /// gave (`answers`, in source order), drops duplicates, and hands the
+    /// articles found to `each` in batches of about `batch`.
+    fn gather(
+        &self,
+        sources: &[Source],
+        answers: &mut dyn Iterator<Item = Result<(Got, Vec<ParsedPage>, Option<Asked>)>>,
+        batch: usize,
+        each: &mut dyn FnMut(Batch) -> Result<()>,
+        diag: &mut dyn Write,
+    ) -> Result<Reading> {
+        let mut reading = Reading::default();
+        let mut seen = Seen::new(self.known.map(|k| &k.ids[..]));
+        let mut found = Vec::new();
+        for source in sources {
+            let name = source.name();
+            let pages_before = reading.pages.len();
+            let got = match &source.origin {
+                Origin::Url(_) => {
+                    let (got, pages, asked) =
+                        answers.next().context("a fetch result per URL")??;
+                    reading.pages.extend(pages);
+                    reading.asked.push((name.clone(), asked));
+                    got
+                }
+                _ => self.read_local(source, &mut reading.pages)?,
+            };
+            let (mut articles, mut diagnostics) = match got {
+                Got::Read(articles, diagnostics) => (articles, diagnostics),
+                Got::Unchanged(key, stamp) => {
+                    if let Some(stamp) = stamp {
+                        reading.stamps.insert(key.clone(), stamp);
+                    }
+                    reading.unchanged.push(key);
+                    continue;
+                }
+                Got::Failed(failure) => {
+                    writeln!(diag, "{}", failure.error_in(&name))?;
+                    reading.failed.push((name, failure.summary()));
+                    continue;
+                }
+            };
+            for (line, note) in seen.adopt(&mut articles) {
+                diagnostics.push(Diagnostic::note(line, note));
+            }
+            // the page remembers its articles under the keys they are stored by
+            for page in &mut reading.pages[pages_before..] {
+                page.keys = articles.iter().map(|a| a.key.clone()).collect();
+            }
+            reading.warnings += report(&name, &diagnostics, diag)?;
+            for article in articles {
+                match seen.check(&name, &article) {
+                    Some(message) => {
+                        let duplicate = Diagnostic::warning(article.lines.0, message);
+                        reading.warnings += report(&name, &[duplicate], diag)?;
+                    }
+                    None => found.push(Found {
+                        source: name.clone(),
+                        article,
+                    }),
+                }
+            }
+            if found.len() >= batch {
+                let (found, pages) = (
+                    std::mem::take(&mut found),
+                    std::mem::take(&mut reading.pages),
+                );
+                each(Batch { found, pages })?;
+            }
+        }
+        if !found.is_empty() || !reading.pages.is_empty() {
+            let pages = std::mem::take(&mut reading.pages);
+            each(Batch { found, pages })?;
+        }
+        Ok(reading)
+    }
+
+    /// Reads a file or stdin; skips a file whose stamp or fingerprint the
+    /// store holds, and reads a changed one once (see [`fingerprint`]).
     /// A file that cannot be read fails the run.
     fn read_local(&self, source: &Source, pages: &mut Vec<ParsedPage>) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
         let name = source.name();
         let label = source.label.as_deref().unwrap_or(DEFAULT_LABEL);
         let zone = source.zone.unwrap_or(config.site.zone());
-        let file = match (&source.origin, self.known) {
+        let (file, bytes) = match (&source.origin, self.known) {
             (Origin::File(path), Some(known)) => {
                 // What else decides the articles read from a file, with its bytes.
                 let settings = format!(
                     "{label}\u{0}{:?}\u{0}{zone:?}",
                     source.page_url.as_ref().map(|u| u.as_str())
                 );
-                let (key, print) = (
-                    fingerprint::key(path)?,
-                    fingerprint::of_file(path, &settings, encoding)?,
-                );
-                if known.validators(&key).etag.as_deref() == Some(print.as_str()) {
-                    return Ok(Got::Unchanged(key));
+                let key = fingerprint::key(path)?;
+                let known = known.validators(&key);
+                match fingerprint::check(path, &settings, encoding, &known, SystemTime::now())? {
+                    Local::Unchanged(stamp) => return Ok(Got::Unchanged(key, stamp)),
+                    Local::Changed(bytes, validators) => (Some((key, validators)), bytes),
                 }
-                Some((key, print))
             }
-            _ => None,
+            _ => (None, None),
         };
-        let (reader, kind) = source.open()?;
+        let (reader, kind): (Box<dyn BufRead + '_>, Kind) = match &bytes {
+            Some(bytes) => (Box::new(&bytes[..]), source.kind(bytes)),
+            None => source.open()?,
+        };
         let how = How {
             kind,
             page_url: source.page_url.as_ref(),
@@ -303,13 +356,10 @@ impl Reader<'_> {
         };
         let (articles, diagnostics) =
             parse(reader, &how, encoding).map_err(|failure| anyhow!(failure.at(&name)))?;
-        if let Some((key, print)) = file {
+        if let Some((key, validators)) = file {
             pages.push(ParsedPage {
                 url: key,
-                validators: Validators {
-                    etag: Some(print),
-                    last_modified: None,
-                },
+                validators,
                 keys: Vec::new(),
             });
         }
@@ -322,13 +372,14 @@ impl Reader<'_> {
         &self,
         source: &Source,
         fetched: Fetched,
+        fetcher: &Fetcher,
         pages: &mut Vec<ParsedPage>,
     ) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
         let name = source.name();
         let page = match fetched {
             Fetched::Page(page) => page,
-            Fetched::NotModified => return Ok(Got::Unchanged(name)),
+            Fetched::NotModified => return Ok(Got::Unchanged(name, None)),
             Fetched::Failed(why) => return Ok(Got::Failed(Unreadable::new(why))),
         };
         let kind = source::kind_of(page.content_type.as_deref(), &page.body);
@@ -347,7 +398,7 @@ impl Reader<'_> {
         if kind == Kind::Html && articles.is_empty() {
             let html = String::from_utf8_lossy(&page.body);
             if let Some(feed) = feedsrc::advertised_feed(&html, &page.url) {
-                return self.discover(&feed, pages);
+                return self.discover(&feed, fetcher, pages);
             }
         }
         pages.push(ParsedPage {
@@ -358,10 +409,9 @@ impl Reader<'_> {
         Ok(Got::Read(articles, diagnostics))
     }
 
-    /// Fetches the URL sources, in source order.
-    fn fetch_urls(&self, sources: &[Source]) -> Result<Vec<Fetched>> {
-        let requests: Vec<fetch::Request> = sources
-            .iter()
+    /// The conditional GET of each URL source, in source order.
+    fn requests(&self, urls: &[&Source]) -> Vec<fetch::Request> {
+        urls.iter()
             .filter_map(|source| match &source.origin {
                 Origin::Url(url) => Some(fetch::Request {
                     url: url.clone(),
@@ -372,34 +422,27 @@ impl Reader<'_> {
                 }),
                 _ => None,
             })
-            .collect();
-        if requests.is_empty() {
-            return Ok(Vec::new());
-        }
-        let config = self.config;
-        fetch::fetch_all(&requests, &config.fetch, &config.site.base_url)
+            .collect()
     }
 
     /// Fetches the feed a page advertises (conditionally, under its own URL)
     /// and reads it as a feed source of its own; its failure is the page's.
-    fn discover(&self, feed: &Url, pages: &mut Vec<ParsedPage>) -> Result<Got> {
+    fn discover(&self, feed: &Url, fetcher: &Fetcher, pages: &mut Vec<ParsedPage>) -> Result<Got> {
         let (config, encoding) = (self.config, self.encoding);
         let name = redact::strip(feed.clone()).to_string();
         let request = fetch::Request {
             url: feed.clone(),
             validators: self.known.map(|k| k.validators(&name)).unwrap_or_default(),
         };
-        let fetched = fetch::fetch_all(&[request], &config.fetch, &config.site.base_url)?;
         let failed = |why: &str| {
             Got::Failed(Unreadable::new(format!(
                 "its advertised feed {name}: {why}"
             )))
         };
-        let page = match fetched.into_iter().next() {
-            Some(Fetched::Page(page)) => page,
-            Some(Fetched::NotModified) => return Ok(Got::Unchanged(name)),
-            Some(Fetched::Failed(why)) => return Ok(failed(&why)),
-            None => return Ok(failed("not fetched")),
+        let page = match fetcher.fetch(&request) {
+            Fetched::Page(page) => page,
+            Fetched::NotModified => return Ok(Got::Unchanged(name, None)),
+            Fetched::Failed(why) => return Ok(failed(&why)),
         };
         let how = How {
             kind: Kind::Feed,

@@ -43,6 +43,10 @@ pub struct InputTable {
     /// `site.timezone` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// Seconds between two fetches of this source by `readmore worker`;
+    /// its `--every` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u64>,
 }
 
 impl InputTable {
@@ -117,6 +121,7 @@ impl Input {
             label,
             page_url: page_url.map(Url::to_string),
             timezone: None,
+            interval: None,
         })
     }
 
@@ -129,6 +134,14 @@ impl Input {
             }
             Input::Table(InputTable { path: Some(p), .. }) => p.display().to_string(),
             Input::Table(_) => "(a [[sources]] table without url or path)".into(),
+        }
+    }
+
+    /// The seconds between two fetches the source's table asks for.
+    pub fn interval(&self) -> Option<u64> {
+        match self {
+            Input::Table(table) => table.interval,
+            Input::Plain(_) => None,
         }
     }
 
@@ -170,6 +183,16 @@ impl Source {
             }
             Origin::Url(_) => bail!("{} must be fetched, not opened", self.name()),
         };
+        let head = reader
+            .fill_buf()
+            .with_context(|| format!("cannot read {}", self.name()))?;
+        let kind = self.kind(head);
+        Ok((reader, kind))
+    }
+
+    /// A local source's kind, from its first bytes `head`: a feed by its
+    /// content, else by extension, else by sniffing.
+    pub fn kind(&self, head: &[u8]) -> Kind {
         let by_name = match &self.origin {
             Origin::File(path) => path
                 .extension()
@@ -177,16 +200,12 @@ impl Source {
                 .map(str::to_ascii_lowercase),
             _ => None,
         };
-        let head = reader
-            .fill_buf()
-            .with_context(|| format!("cannot read {}", self.name()))?;
-        let kind = match by_name.as_deref() {
+        match by_name.as_deref() {
             _ if feedsrc::looks_like_feed(head) => Kind::Feed,
             Some("html" | "htm") => Kind::Html,
             Some("txt") => Kind::Text,
             _ => sniff(head),
-        };
-        Ok((reader, kind))
+        }
     }
 }
 
@@ -421,6 +440,7 @@ mod tests {
             label: None,
             page_url: None,
             timezone: None,
+            interval: None,
         });
         assert!(resolve(&[table]).is_err());
     }
@@ -435,6 +455,7 @@ mod tests {
                 label: None,
                 page_url: Some(page_url.into()),
                 timezone: Some(timezone.into()),
+                interval: None,
             })
         };
         let sources = resolve(&[table("https://example.net/saved/", "Europe/Berlin")]).unwrap();

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use common::server::{MockServer, Reply};
 use common::site::{Hold, Seen, Site};
@@ -19,6 +20,24 @@ use readmore::scrape::{DEFAULT_LABEL, parse_html};
 
 const T1: &str = "2026-02-20T12:00:00Z";
 const T2: &str = "2026-02-20T13:00:00Z";
+
+/// How many stored articles were last seen on a page before `when`: an
+/// article counts as seen at the later of its own `last_seen` (when it was
+/// last parsed) and the `checked` date of the sources listing it (a `304`
+/// or an unchanged file marks only its source).
+fn unseen_since(db: &rusqlite::Connection, when: &str) -> i64 {
+    let when = when
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        .timestamp();
+    db.query_row(
+        "SELECT COUNT(*) FROM seen WHERE last_seen < ?1 AND key NOT IN
+         (SELECT k.value FROM sources, json_each(sources.keys) AS k WHERE checked >= ?1)",
+        [when],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
 
 fn html_fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/html").join(name)
@@ -67,15 +86,10 @@ fn a_text_page_over_http_then_304_with_its_etag() {
         "nothing re-parsed, nothing rewritten"
     );
     let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
-    let seen: i64 = db
-        .query_row("SELECT MIN(last_seen) FROM articles", [], |r| r.get(0))
-        .unwrap();
     assert_eq!(
-        seen,
-        T2.parse::<chrono::DateTime<chrono::Utc>>()
-            .unwrap()
-            .timestamp(),
-        "a 304 still counts as seen"
+        unseen_since(&db, T2),
+        0,
+        "a 304 still counts as seen: its articles were seen with the page"
     );
     let requests = server.requests();
     assert_eq!(requests[0].header("if-none-match"), None);
@@ -535,6 +549,63 @@ fn feeds_do_not_depend_on_the_order_fetches_finish_in() {
     assert_eq!(one_at_a_time, many);
 }
 
+// Each page is parsed as soon as its fetch answers, while other fetches
+// are in flight: answers coming back shuffled (later pages sooner, a
+// failure in between, a file among the URLs, a page repeating another's
+// articles) give the same diagnostics in the same order, the same store
+// and the same feeds as fetching one source at a time.
+#[test]
+fn pages_parsed_as_they_answer_give_the_output_of_one_at_a_time() {
+    let site = Site::start(3);
+    let mut urls = pages(&site, 14);
+    // page 13 repeats page 4's articles: which are duplicates is up to order
+    site.page("/page/13", dump(4, 1));
+    for i in 0..14 {
+        let late = (i * 5) % 14;
+        site.delay(
+            &format!("/page/{i}"),
+            Duration::from_millis(20 * late as u64),
+        );
+    }
+    urls.insert(6, site.url(1, "/missing"));
+    urls.insert(9, sample().display().to_string());
+    let run = |config: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("readmore.toml"), config).unwrap();
+        let out = build_urls(dir.path(), &urls, T1);
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+        let mut rows = db
+            .prepare("SELECT key, first_seen, updated, guid FROM articles ORDER BY key")
+            .unwrap();
+        let stored: Vec<(String, i64, i64, Option<String>)> = rows
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let feeds: Vec<(String, Vec<u8>)> = common::feed_files(dir.path())
+            .into_iter()
+            .map(|(name, (bytes, _))| (name, bytes))
+            .collect();
+        (stderr(&out), stored, feeds)
+    };
+    let one_at_a_time = run("[fetch]\nper_host = 1\nconcurrency = 1\n");
+    let overlapped = run("[fetch]\nper_host = 3\nconcurrency = 8\n");
+    assert!(
+        one_at_a_time.0.contains("/missing: error: HTTP 404")
+            && one_at_a_time.0.contains("/page/13")
+            && one_at_a_time.0.contains("duplicate"),
+        "{}",
+        one_at_a_time.0
+    );
+    assert_eq!(one_at_a_time.0, overlapped.0, "diagnostics and their order");
+    assert_eq!(
+        one_at_a_time.1, overlapped.1,
+        "the store's articles and dates"
+    );
+    assert_eq!(one_at_a_time.2, overlapped.2, "the feeds");
+}
+
 #[test]
 fn pages_in_a_declared_legacy_charset_are_decoded() {
     // "It’s café time" in Windows-1252: ’ is 0x92, é is 0xE9.
@@ -595,16 +666,11 @@ fn an_unchanged_file_is_not_parsed_again_and_its_articles_stay_seen() {
         "{err}"
     );
     let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
-    let stale: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM articles WHERE last_seen < ?1",
-            [T2.parse::<chrono::DateTime<chrono::Utc>>()
-                .unwrap()
-                .timestamp()],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(stale, 0, "every article of both files seen at T2");
+    assert_eq!(
+        unseen_since(&db, T2),
+        0,
+        "every article of both files seen at T2"
+    );
 
     let out = build(dir.path(), &["pages"], "2026-02-20T14:00:00Z");
     assert!(

@@ -43,7 +43,10 @@ fn a_worker_turn_builds_what_is_due_and_only_that() {
     let status = readmore(dir.path(), &["status"], None);
     let text = String::from_utf8_lossy(&status.stdout).into_owned();
     assert!(text.contains("worker schedule: 2 sources"), "{text}");
-    assert!(text.contains("last claimed by "), "{text}");
+    assert!(text.contains("due in "), "{text}");
+    assert!(text.contains("unclaimed, last built "), "{text}");
+    // Both workers stopped after their turn: they left the store.
+    assert!(!text.contains("workers:"), "{text}");
 }
 
 /// A worker without sources to schedule is a usage error.

@@ -20,7 +20,7 @@
 //!   hash (of what a reader sees, see [`content_hash`]) and that hash's
 //!   projection version,
 //!   `first_seen` (= published: the page's date, else when first seen),
-//!   `updated`, `last_seen` (Unix seconds), and `guid`: the permalink the
+//!   `updated` (Unix seconds), and `guid`: the permalink the
 //!   page gave when the article was first stored (its feed id for good), or
 //!   NULL for an id derived from the key (no permalink, or one another
 //!   article already has as its id). A feed item's key is derived from
@@ -28,6 +28,11 @@
 //!   link changes.
 //!   `changed` is the history generation ([`next_generation`]) that last
 //!   added, edited or moved it.
+//! - `seen`: per article, `last_seen`: when it was last read on a page (Unix
+//!   seconds), in a narrow table of its own so that marking articles seen
+//!   never rewrites their content. An article on a source that was not
+//!   parsed again (a `304`, an unchanged file) is not touched at all: the
+//!   source's `checked` date counts for it (see [`prune`]).
 //! - `gone`: keys of pruned articles with the generation that pruned them,
 //!   so the outputs step removes their pages without listing every record.
 //! - `outputs`: per written file, the signature of what it was rendered
@@ -40,12 +45,17 @@
 //! - `sources`: per URL source, the `ETag` and `Last-Modified` of the last
 //!   page parsed, for conditional GET; per file source (its `file://` URL)
 //!   the [`crate::fingerprint`] of the last bytes parsed, as its `etag`;
-//!   and the keys of its articles, which a `304 Not Modified` or an
-//!   unchanged fingerprint marks as seen again.
+//!   (and, as its `last_modified`, the file's [`crate::fingerprint::stamp`]);
+//!   when it was last `checked` (parsed, or found unchanged); and the keys
+//!   of its articles, which a `304 Not Modified` or an unchanged
+//!   fingerprint marks as seen again through that one `checked` date.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
-//! - `schedule`: for `readmore worker`, when each source is next due and
-//!   which worker claimed it last (see `schedule`).
+//! - `schedule`: for `readmore worker`, when each source is next due, its
+//!   host, which worker holds it, when it was last built and what its
+//!   server asked; `workers`: one row per running worker, with its
+//!   heartbeat; `hosts`: per host, when a source of it may next be
+//!   claimed (see `schedule`).
 //!
 //! Merge rules (what dates an article gets) live here too, in [`merge`];
 //! which articles go in which feed is decided by the caller.
@@ -71,7 +81,11 @@ mod sqlite;
 
 use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
-pub use schedule::{Scheduled, Turn, add_sources, claim_due, next_due, scheduled};
+pub use schedule::{
+    Asked, BEAT, Done, MAX_ASKED, STALE, Scheduled, Source as ScheduledSource, Turn, Worker,
+    add_sources, beat, claim_due, due_after, free, next_due, note_asked, register, release, retire,
+    scheduled, workers,
+};
 pub use schema::SCHEMA_VERSION;
 
 /// The version of `projection`. Bump it whenever what the projection
@@ -295,6 +309,25 @@ impl Store {
         self.created
     }
 
+    /// Opens an existing store, migrated by [`Store::open`], for the small
+    /// writes that run beside a build without its lock: a worker's
+    /// heartbeat (a SQLite file's lock would hold up every build).
+    pub fn open_beside(location: &Location) -> Result<Self> {
+        match location {
+            Location::File(path) => Ok(Self {
+                db: Db {
+                    backend: Backend::Sqlite(
+                        sqlite::open(path).with_context(|| damaged(location))?,
+                    ),
+                },
+                location: location.clone(),
+                created: false,
+                _lock: None,
+            }),
+            Location::Postgres(url) => Self::connect(location, url),
+        }
+    }
+
     /// Opens an existing store for reading, without the lock.
     pub fn open_read_only(location: &Location) -> Result<Self> {
         let store = match location {
@@ -516,7 +549,7 @@ pub fn content_hash(article: &Article) -> String {
 /// projection version; dates stay. Returns how many were recomputed.
 pub fn rehash(tx: &Tx) -> Result<usize> {
     let stale = tx.query(
-        "SELECT key, content FROM articles WHERE hash_version != $1",
+        "SELECT key, content FROM articles WHERE hash_version < $1 OR hash_version > $1",
         args![PROJECTION_VERSION],
     )?;
     let count = stale.len();
@@ -615,9 +648,9 @@ impl Merge {
                         None => self.next_stamp(tx, &a.key, true)?,
                     };
                     tx.execute(
-                        "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen, guid, hash_version, changed)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
-                        args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, own_id(tx, a)?, PROJECTION_VERSION, generation],
+                        "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, guid, hash_version, changed)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
+                        args![&a.key, &a.slug, item.section, &a.title, content, hash, date, own_id(tx, a)?, PROJECTION_VERSION, generation],
                     )?;
                     self.merged.new += 1;
                 }
@@ -625,23 +658,24 @@ impl Merge {
                     let date = self.next_stamp(tx, &a.key, false)?;
                     tx.execute(
                         "UPDATE articles SET slug = $2, section = $3, title = $4, content = $5, hash = $6,
-                         updated = $7, last_seen = $8, changed = $9 WHERE key = $1",
-                        args![&a.key, &a.slug, item.section, &a.title, content, hash, date, now, generation],
+                         updated = $7, changed = $8 WHERE key = $1",
+                        args![&a.key, &a.slug, item.section, &a.title, content, hash, date, generation],
                     )?;
                     self.merged.changed += 1;
                     self.merged.moved += usize::from(old_section != item.section);
                 }
+                // Unchanged: its row is rewritten only when it moved.
                 Some((_, old_section)) => {
-                    tx.execute(
-                        "UPDATE articles SET section = $2, last_seen = $3 WHERE key = $1",
-                        args![&a.key, item.section, now],
-                    )?;
                     if old_section != item.section {
-                        stamp_changed(tx, &a.key, generation)?;
+                        tx.execute(
+                            "UPDATE articles SET section = $2, changed = $3 WHERE key = $1",
+                            args![&a.key, item.section, generation],
+                        )?;
                         self.merged.moved += 1;
                     }
                 }
             }
+            mark_seen(tx, &a.key, now)?;
         }
         Ok(())
     }
@@ -687,6 +721,16 @@ fn redate(tx: &Tx, key: &str, new: bool, date: i64) -> Result<()> {
         false => "UPDATE articles SET updated = $2 WHERE key = $1",
     };
     tx.execute(sql, args![key, date])?;
+    Ok(())
+}
+
+/// Records that the article `key` was read on a page at `now`.
+fn mark_seen(tx: &Tx, key: &str, now: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO seen (key, last_seen) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET last_seen = excluded.last_seen",
+        args![key, now],
+    )?;
     Ok(())
 }
 
@@ -829,16 +873,22 @@ fn stamp_changed(tx: &Tx, key: &str, generation: i64) -> Result<()> {
     Ok(())
 }
 
-/// The articles new, edited or moved after generation `since`.
+/// The articles new, edited or moved after generation `since`, in key
+/// order. (Sorted here, not by the query: asked for key order, SQLite
+/// walks the whole table in key order, reading every article's content,
+/// rather than the few rows the `changed` index finds.)
 pub fn changed_members(db: &Db, since: i64) -> Result<Vec<Member>> {
-    db.query(
-        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
-         WHERE changed > $1 ORDER BY key",
-        args![since],
-    )?
-    .into_iter()
-    .map(member)
-    .collect()
+    let mut members = db
+        .query(
+            "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
+             WHERE changed > $1",
+            args![since],
+        )?
+        .into_iter()
+        .map(member)
+        .collect::<Result<Vec<_>>>()?;
+    members.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(members)
 }
 
 /// Keys of the articles pruned after generation `since`, as far back as
@@ -847,15 +897,14 @@ pub fn gone_since(db: &Db, since: i64) -> Result<Option<Vec<String>>> {
     if since < int_meta(db, "gone_kept_from")? {
         return Ok(None);
     }
-    let rows = db.query(
-        "SELECT key FROM gone WHERE changed > $1 ORDER BY key",
-        args![since],
-    )?;
-    Ok(Some(
-        rows.into_iter()
-            .map(|mut r| r.text(0))
-            .collect::<Result<_>>()?,
-    ))
+    // Sorted here, for the `changed` index (see `changed_members`).
+    let rows = db.query("SELECT key FROM gone WHERE changed > $1", args![since])?;
+    let mut keys = rows
+        .into_iter()
+        .map(|mut r| r.text(0))
+        .collect::<Result<Vec<_>>>()?;
+    keys.sort();
+    Ok(Some(keys))
 }
 
 /// Forgets the pruned keys of generations up to `upto` (an output directory
@@ -1068,18 +1117,25 @@ pub struct Validators {
 }
 
 /// The validators of the last page parsed from each source, by its URL
-/// (a file's `file://` key): `ETag` (a file's fingerprint), `Last-Modified`.
-pub fn validators(db: &Db) -> Result<HashMap<String, Validators>> {
-    db.query("SELECT url, etag, last_modified FROM sources", &[])?
-        .into_iter()
-        .map(|mut r| {
-            let validators = Validators {
-                etag: r.opt_text(1)?,
-                last_modified: r.opt_text(2)?,
-            };
-            Ok((r.text(0)?, validators))
-        })
-        .collect()
+/// (a file's `file://` key): `ETag` (a file's fingerprint), `Last-Modified`
+/// (a file's stat stamp). Only of the sources checked at or after `since`
+/// (the run's [`prune`] cutoff): the articles of a source not checked for
+/// longer may have been pruned, so it must be read again in full, not
+/// found unchanged with articles the store no longer holds.
+pub fn validators(db: &Db, since: i64) -> Result<HashMap<String, Validators>> {
+    db.query(
+        "SELECT url, etag, last_modified FROM sources WHERE checked >= $1",
+        args![since],
+    )?
+    .into_iter()
+    .map(|mut r| {
+        let validators = Validators {
+            etag: r.opt_text(1)?,
+            last_modified: r.opt_text(2)?,
+        };
+        Ok((r.text(0)?, validators))
+    })
+    .collect()
 }
 
 /// Records the page parsed from `url`: its validators and its articles.
@@ -1100,43 +1156,48 @@ pub fn set_source(
     Ok(())
 }
 
-/// A `304` from `url`: its articles are still on the page, seen at `now`.
-/// Returns the keys of those articles the store still holds.
-pub fn source_unchanged(db: &Db, url: &str, now: i64) -> Result<Vec<String>> {
+/// A `304` from `url` (or an unchanged file): its articles are still on
+/// the page, seen at `now`. One row is written, the source's `checked`
+/// date, which counts as the `last_seen` of each of its articles (see
+/// [`prune`]); `stamp`, when given, replaces a file's stat stamp.
+/// Returns the keys of its articles: all held by the store, since
+/// [`validators`] offers only sources checked within the prune cutoff.
+pub fn source_unchanged(db: &Db, url: &str, stamp: Option<&str>, now: i64) -> Result<Vec<String>> {
     let keys = match db.query_opt("SELECT keys FROM sources WHERE url = $1", args![url])? {
         Some(mut r) => r.text(0)?,
         None => "[]".to_string(),
     };
-    let keys: Vec<String> = serde_json::from_str(&keys).unwrap_or_default();
-    let mut known = Vec::new();
-    for key in keys {
-        let touched = db.execute(
-            "UPDATE articles SET last_seen = $2 WHERE key = $1",
-            args![&key, now],
-        )?;
-        if touched > 0 {
-            known.push(key);
-        }
-    }
     db.execute(
-        "UPDATE sources SET checked = $2 WHERE url = $1",
-        args![url, now],
+        "UPDATE sources SET checked = $2, last_modified = COALESCE($3, last_modified)
+         WHERE url = $1",
+        args![url, now, stamp],
     )?;
-    Ok(known)
+    Ok(serde_json::from_str(&keys).unwrap_or_default())
 }
 
-/// Deletes articles not seen since `cutoff` that no feed shows any more.
-/// Walks only the rows old enough to go, through the `last_seen` index.
+/// Deletes the articles not seen on a page since `cutoff` that no feed
+/// shows any more. An article was last seen at the later of its own
+/// `last_seen` (when it was last read) and the `checked` date of the
+/// sources that list it (a `304` or an unchanged file marks only its
+/// source). So only the few rows of `seen` older than the cutoff are walked
+/// (through its index), and the sources' key lists are read only when
+/// there are such rows; one still listed by a source checked since takes
+/// that date, so it is not walked again for `history_days`.
 pub fn prune(tx: &Tx, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec<String>> {
+    let stale = tx.query("SELECT key FROM seen WHERE last_seen < $1", args![cutoff])?;
+    if stale.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed = listed_since(tx, cutoff)?;
     let generation = generation(tx)?;
     let mut pruned = Vec::new();
-    for mut row in tx.query(
-        "SELECT key FROM articles WHERE last_seen < $1",
-        args![cutoff],
-    )? {
+    for mut row in stale {
         let key = row.text(0)?;
-        if !shown.contains(key.as_str()) {
+        if let Some(&checked) = listed.get(&key) {
+            mark_seen(tx, &key, checked)?;
+        } else if !shown.contains(key.as_str()) {
             tx.execute("DELETE FROM articles WHERE key = $1", args![&key])?;
+            tx.execute("DELETE FROM seen WHERE key = $1", args![&key])?;
             tx.execute(
                 "INSERT INTO gone (key, changed) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET changed = excluded.changed",
@@ -1146,6 +1207,23 @@ pub fn prune(tx: &Tx, cutoff: i64, shown: &HashSet<&str>) -> Result<Vec<String>>
         }
     }
     Ok(pruned)
+}
+
+/// The keys listed by the sources checked at or after `since`, each with
+/// the latest `checked` date among them.
+fn listed_since(db: &Db, since: i64) -> Result<HashMap<String, i64>> {
+    let mut listed = HashMap::new();
+    for mut row in db.query(
+        "SELECT keys, checked FROM sources WHERE checked >= $1",
+        args![since],
+    )? {
+        let (keys, checked) = (row.text(0)?, row.int(1)?);
+        for key in serde_json::from_str::<Vec<String>>(&keys).unwrap_or_default() {
+            let date = listed.entry(key).or_insert(checked);
+            *date = (*date).max(checked);
+        }
+    }
+    Ok(listed)
 }
 
 fn lock_path(db: &Path) -> PathBuf {
@@ -1176,4 +1254,4 @@ fn incompatible(location: &Location, version: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -111,6 +111,47 @@ pub(super) const MIGRATIONS: &[&str] = &[
         worker   TEXT,
         claimed  INTEGER
     ) WITHOUT ROWID;
+",
+    // When each article was last read on a page, in a narrow table of its
+    // own: marking articles seen rewrites these short rows, never the
+    // articles' content (see `store::prune` for how a source's `checked`
+    // date counts too). And two indexes, so that no run reads every
+    // article's content (a scan of `articles` reads each row whole, the
+    // content included): ids by `guid`, for looking one up and for reading
+    // every key and id (`store::ids`), and the hashes' projection version,
+    // for finding the stale ones (`store::rehash`).
+    "
+    CREATE TABLE seen (
+        key       TEXT PRIMARY KEY,
+        last_seen INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO seen (key, last_seen) SELECT key, last_seen FROM articles;
+    CREATE INDEX seen_by_last_seen ON seen (last_seen);
+    DROP INDEX articles_by_last_seen;
+    ALTER TABLE articles DROP COLUMN last_seen;
+    CREATE INDEX articles_by_guid ON articles (guid);
+    CREATE INDEX articles_by_hash_version ON articles (hash_version);
+",
+    // The workers' schedule (`store::schedule`): each source's host, last
+    // fetch and what its server asked; the running workers with their
+    // heartbeat (and, on PostgreSQL, their session lock's key); one row
+    // per host, locked while a worker claims its sources. Claims of the
+    // workers before this schema are dropped: none of them is registered.
+    "
+    ALTER TABLE schedule ADD COLUMN host TEXT;
+    ALTER TABLE schedule ADD COLUMN last_fetch INTEGER;
+    ALTER TABLE schedule ADD COLUMN not_before INTEGER;
+    ALTER TABLE schedule ADD COLUMN asked TEXT;
+    UPDATE schedule SET worker = NULL;
+    CREATE TABLE workers (
+        id       TEXT PRIMARY KEY,
+        host     TEXT NOT NULL,
+        pid      INTEGER NOT NULL,
+        started  INTEGER NOT NULL,
+        beat     INTEGER NOT NULL,
+        lock_key INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
 ",
 ];
 

@@ -30,15 +30,15 @@ fn article(key: &str, text: &str) -> Article {
 }
 
 /// A place for a new store, cleaned up when dropped.
-struct Place {
-    location: Location,
+pub(crate) struct Place {
+    pub(crate) location: Location,
     _dir: tempfile::TempDir,
     #[cfg(feature = "postgres")]
     _schema: Option<pg::Schema>,
 }
 
 impl Place {
-    fn open(&self) -> Store {
+    pub(crate) fn open(&self) -> Store {
         Store::open(&self.location, Duration::ZERO).unwrap()
     }
 
@@ -60,7 +60,7 @@ impl Place {
 }
 
 /// A new, empty place for a store on every backend under test.
-fn places() -> Vec<Place> {
+pub(crate) fn places() -> Vec<Place> {
     let dir = tempfile::tempdir().unwrap();
     let mut places = vec![Place {
         location: Location::File(dir.path().join("s.db")),
@@ -73,7 +73,7 @@ fn places() -> Vec<Place> {
 }
 
 #[cfg(feature = "postgres")]
-fn postgres_place() -> Option<Place> {
+pub(crate) fn postgres_place() -> Option<Place> {
     let schema = pg::Schema::new()?;
     Some(Place {
         location: Location::Postgres(schema.url.clone()),
@@ -83,7 +83,7 @@ fn postgres_place() -> Option<Place> {
 }
 
 #[cfg(not(feature = "postgres"))]
-fn postgres_place() -> Option<Place> {
+pub(crate) fn postgres_place() -> Option<Place> {
     assert!(
         std::env::var_os("READMORE_TEST_POSTGRES_REQUIRED").is_none(),
         "READMORE_TEST_POSTGRES_REQUIRED is set: run the suite with --features postgres"
@@ -434,31 +434,156 @@ fn pings_are_claimed_when_due_and_kept_until_delivered() {
     }
 }
 
-/// Guards the conditional-GET records of sources.
+/// The `last_seen` of an article, as its own row in `seen` holds it.
+fn last_seen(db: &Db, key: &str) -> Option<i64> {
+    db.query_opt("SELECT last_seen FROM seen WHERE key = $1", args![key])
+        .unwrap()
+        .map(|mut r| r.int(0).unwrap())
+}
+
+/// When a source was last checked (parsed, or found unchanged).
+fn checked(db: &Db, url: &str) -> i64 {
+    let mut row = db
+        .query_opt("SELECT checked FROM sources WHERE url = $1", args![url])
+        .unwrap()
+        .unwrap();
+    row.int(0).unwrap()
+}
+
+/// Guards the conditional-GET records of sources: an unchanged source
+/// writes its one row (its `checked` date, and a new stamp when given),
+/// not a row per article.
 #[test]
 fn source_validators_and_keys_are_kept() {
     for place in places() {
         let mut store = place.open();
         let tx = store.transaction().unwrap();
-        merge_x(&tx, &[&article("a", "one")], 1000);
-        let keys = ["a".to_string(), "gone".to_string()];
+        merge_x(&tx, &[&article("a", "one"), &article("b", "two")], 1000);
+        let keys = ["a".to_string(), "b".to_string()];
         set_source(&tx, "https://s/", Some("\"e1\""), None, &keys, 1000).unwrap();
         set_source(&tx, "https://s/", Some("\"e2\""), Some("Mon"), &keys, 1000).unwrap();
-        let known = validators(&tx).unwrap();
+        let known = validators(&tx, 0).unwrap();
         assert_eq!(known.len(), 1, "{}", place.location);
         let s = &known["https://s/"];
         assert_eq!(
             (s.etag.as_deref(), s.last_modified.as_deref()),
             (Some("\"e2\""), Some("Mon"))
         );
-        assert_eq!(source_unchanged(&tx, "https://s/", 5000).unwrap(), ["a"]);
+        assert_eq!(
+            source_unchanged(&tx, "https://s/", None, 5000).unwrap(),
+            keys
+        );
+        assert_eq!(validators(&tx, 0).unwrap()["https://s/"], *s, "kept");
+        source_unchanged(&tx, "https://s/", Some("Tue"), 6000).unwrap();
         tx.commit().unwrap();
-        let mut row = store
-            .conn()
-            .query_opt("SELECT last_seen FROM articles WHERE key = 'a'", &[])
-            .unwrap()
+        let db = store.conn();
+        assert_eq!(checked(db, "https://s/"), 6000, "{}", place.location);
+        assert_eq!(
+            validators(db, 0).unwrap()["https://s/"]
+                .last_modified
+                .as_deref(),
+            Some("Tue")
+        );
+        assert_eq!(
+            last_seen(db, "a"),
+            Some(1000),
+            "the article's row untouched"
+        );
+    }
+}
+
+/// Guards re-reading a source not checked within the prune cutoff: its
+/// articles may have been pruned, so its validators are not offered and
+/// it is read again in full instead of found unchanged.
+#[test]
+fn validators_are_offered_only_for_sources_checked_since_the_cutoff() {
+    for place in places() {
+        let mut store = place.open();
+        let tx = store.transaction().unwrap();
+        set_source(&tx, "https://old/", Some("\"o\""), None, &[], 1000).unwrap();
+        set_source(&tx, "https://new/", Some("\"n\""), None, &[], 3000).unwrap();
+        let offered = validators(&tx, 2000).unwrap();
+        assert_eq!(
+            offered.keys().collect::<Vec<_>>(),
+            ["https://new/"],
+            "{}",
+            place.location
+        );
+    }
+}
+
+/// Guards pruning by page sightings: an article whose own `last_seen` is
+/// old stays while a source checked since the cutoff lists it (and takes
+/// that date, so it is not walked again), and goes once no such source
+/// lists it and no feed shows it.
+#[test]
+fn articles_of_a_recently_checked_source_are_not_pruned() {
+    for place in places() {
+        let mut store = place.open();
+        let (a, b, c) = (
+            article("a", "one"),
+            article("b", "two"),
+            article("c", "three"),
+        );
+        let tx = store.transaction().unwrap();
+        merge_x(&tx, &[&a, &b, &c], 1000);
+        let keys = ["a".to_string()];
+        set_source(&tx, "https://s/", None, None, &keys, 1000).unwrap();
+        source_unchanged(&tx, "https://s/", None, 5000).unwrap();
+        assert_eq!(last_seen(&tx, "a"), Some(1000));
+        let shown = HashSet::from(["c"]);
+        assert_eq!(
+            prune(&tx, 2000, &shown).unwrap(),
+            ["b"],
+            "{}",
+            place.location
+        );
+        assert_eq!(
+            last_seen(&tx, "a"),
+            Some(5000),
+            "the source's date, taken over"
+        );
+        assert_eq!(last_seen(&tx, "b"), None, "its seen row goes with it");
+        assert_eq!(prune(&tx, 2000, &shown).unwrap(), Vec::<String>::new());
+        assert_eq!(prune(&tx, 6000, &shown).unwrap(), ["a"]);
+        assert_eq!(members(&tx, None, 0, 10).unwrap().len(), 1, "c is shown");
+    }
+}
+
+/// Guards the migration to the narrow `seen` table: a version-8 store's
+/// `articles.last_seen` dates move to `seen`, on either backend.
+#[test]
+fn last_seen_dates_move_to_their_own_table() {
+    for place in places() {
+        {
+            let bare = place.bare();
+            let tx = bare.begin().unwrap();
+            for sql in &schema::MIGRATIONS[..8] {
+                let sql = match &place.location {
+                    Location::File(_) => sql.to_string(),
+                    Location::Postgres(_) => schema::postgres_ddl(sql),
+                };
+                tx.batch(&sql).unwrap();
+            }
+            tx.execute(
+                "INSERT INTO articles (key, slug, section, title, content, hash, first_seen, updated, last_seen)
+                 VALUES ('a', 'a', 'x', 'A', '{}', 'h', 10, 20, 30)",
+                &[],
+            )
             .unwrap();
-        assert_eq!(row.int(0).unwrap(), 5000, "{}", place.location);
+            schema::set_version(&tx, 8).unwrap();
+            tx.commit().unwrap();
+        }
+        let store = place.open();
+        assert_eq!(last_seen(store.conn(), "a"), Some(30), "{}", place.location);
+        assert_eq!(dates(store.conn(), "a"), (10, 20));
+        assert!(
+            store
+                .conn()
+                .query_opt("SELECT last_seen FROM articles", &[])
+                .is_err(),
+            "the wide column is gone"
+        );
     }
 }
 
@@ -481,65 +606,6 @@ fn runs_and_section_counts_read_back() {
         assert_eq!(store.last_run().unwrap(), Some(run), "{}", place.location);
         assert_eq!(store.section_counts().unwrap(), [("x".to_string(), 2)]);
         assert!(store.size().unwrap() > 0);
-    }
-}
-
-/// A worker's turn at `now`: due again a minute later, up to 10 sources.
-fn turn(worker: &str, now: i64) -> Turn<'_> {
-    Turn {
-        worker,
-        now,
-        every: 60,
-        batch: 10,
-    }
-}
-
-/// Guards the worker's schedule: a source is claimed once per turn, due
-/// again `every` seconds later, and only the sources asked for are taken.
-#[test]
-fn due_sources_are_claimed_once_per_turn() {
-    for place in places() {
-        let store = place.open();
-        let db = store.conn();
-        let both = ["a".to_string(), "b".to_string()];
-        add_sources(db, &both, 100).unwrap();
-        add_sources(db, &both[..1], 999).unwrap();
-        let claim = db.begin_claim().unwrap();
-        let got = claim_due(&claim, &both[1..], turn("w1", 100)).unwrap();
-        claim.commit().unwrap();
-        assert_eq!(got, ["b"], "{}", place.location);
-        let claim = db.begin_claim().unwrap();
-        assert_eq!(claim_due(&claim, &both, turn("w2", 120)).unwrap(), ["a"]);
-        assert!(
-            claim_due(&claim, &both, turn("w2", 159))
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(claim_due(&claim, &both, turn("w2", 160)).unwrap(), ["b"]);
-        claim.commit().unwrap();
-        assert_eq!(next_due(db, &both).unwrap(), Some(180));
-        add_sources(db, &["c".to_string(), "d".to_string()], 0).unwrap();
-        let claim = db.begin_claim().unwrap();
-        let one = Turn {
-            batch: 1,
-            ..turn("w3", 170)
-        };
-        let all = ["c".to_string(), "d".to_string()];
-        assert_eq!(
-            claim_due(&claim, &all, one).unwrap(),
-            ["c"],
-            "a batch of one"
-        );
-        claim.commit().unwrap();
-        let b = scheduled(db)
-            .unwrap()
-            .into_iter()
-            .find(|s| s.source == "b")
-            .unwrap();
-        assert_eq!(
-            (b.source.as_str(), b.worker.as_deref(), b.claimed),
-            ("b", Some("w2"), Some(160))
-        );
     }
 }
 
@@ -611,35 +677,6 @@ mod shared {
         claim_a.commit().unwrap();
         let claim_b = b.conn().begin_claim().unwrap();
         assert_eq!(claim_pings(&claim_b, Some(100)).unwrap(), mine[1..]);
-    }
-
-    /// Guards "no source fetched by two workers at once": sources one
-    /// worker is claiming are skipped by another.
-    #[test]
-    fn due_sources_claimed_by_one_worker_are_skipped_by_another() {
-        let Some((_place, a, b)) = two() else { return };
-        let sources = ["s1".to_string(), "s2".to_string()];
-        add_sources(a.conn(), &sources, 0).unwrap();
-        let claim_a = a.conn().begin_claim().unwrap();
-        assert_eq!(
-            claim_due(&claim_a, &sources, turn("a", 10)).unwrap().len(),
-            2
-        );
-        let claim_b = b.conn().begin_claim().unwrap();
-        assert!(
-            claim_due(&claim_b, &sources, turn("b", 10))
-                .unwrap()
-                .is_empty()
-        );
-        drop(claim_b);
-        claim_a.commit().unwrap();
-        let claim_b = b.conn().begin_claim().unwrap();
-        assert!(
-            claim_due(&claim_b, &sources, turn("b", 10))
-                .unwrap()
-                .is_empty(),
-            "not due again before `every`"
-        );
     }
 
     /// Guards the advisory locks: one holder per source at a time, other
@@ -774,13 +811,12 @@ mod shared {
                     let (config, schedule) = (&config, &schedule);
                     scope.spawn(move || {
                         let mut turns = 0;
-                        let me = format!("w{w}");
-                        while crate::worker::turn(config, schedule, &me, &mut std::io::sink())
-                            .unwrap()
-                            .is_some()
-                        {
+                        let me = format!("test:{w}");
+                        let worker = crate::worker::Worker::start(config, schedule, &me).unwrap();
+                        while worker.turn(&mut std::io::sink()).unwrap().is_some() {
                             turns += 1;
                         }
+                        worker.stop().unwrap();
                         turns
                     })
                 })

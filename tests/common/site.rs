@@ -4,7 +4,8 @@
 //! its validators, and the most requests in flight at once, per port and
 //! in all, is counted. With a [`Hold`], each request waits until the client
 //! has as many in flight as its bounds allow, so a bound is reached and
-//! checked whatever the timing of the machine.
+//! checked whatever the timing of the machine. A page may be answered
+//! late ([`Site::delay`]), to shuffle the order answers come back in.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
@@ -39,6 +40,8 @@ pub struct Seen {
 struct State {
     /// Path → (body, version): the version makes the validators.
     pages: HashMap<String, (Vec<u8>, u32)>,
+    /// Path → how late it is answered.
+    delays: HashMap<String, Duration>,
     requests: Vec<Seen>,
     in_flight: HashMap<u16, usize>,
     total: usize,
@@ -84,6 +87,12 @@ impl Site {
         let mut state = self.shared.0.lock().unwrap();
         let version = state.pages.get(path).map_or(1, |(_, v)| v + 1);
         state.pages.insert(path.to_string(), (body, version));
+    }
+
+    /// Answers `path` `late` after its request arrived (on every port).
+    pub fn delay(&self, path: &str, late: Duration) {
+        let mut state = self.shared.0.lock().unwrap();
+        state.delays.insert(path.to_string(), late);
     }
 
     /// Holds the requests from now on (and starts counting arrivals anew).
@@ -141,6 +150,11 @@ fn answer(stream: TcpStream, shared: &(Mutex<State>, Condvar)) {
                 .unwrap()
                 .0;
         }
+    }
+    if let Some(&late) = state.delays.get(&path) {
+        drop(state);
+        std::thread::sleep(late);
+        state = lock.lock().unwrap();
     }
     let page = state.pages.get(&path).cloned();
     let reply = match page {
