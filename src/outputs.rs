@@ -18,6 +18,14 @@
 //!   removed;
 //! - the rest is not even rendered.
 //!
+//! Article pages, the bulk of the set, are never all held at once: when
+//! every page is compared (a cold build, new settings, the daily full
+//! check) they come from the store 256 at a time in key order
+//! and are rendered (on every core) and staged as they come; otherwise
+//! only the pages of changed articles are in the set. The index page lists
+//! each section's newest [`page::INDEX_NEWEST`] articles, so its size does
+//! not grow with the history either.
+//!
 //! A section whose articles all expired keeps a valid feed with no entries
 //! (so subscribers see it empty, not frozen) until it is removed from the
 //! config; it leaves the index page and the OPML list.
