@@ -550,8 +550,10 @@ fn articles_of_a_recently_checked_source_are_not_pruned() {
     }
 }
 
-/// Guards the migration to the narrow `seen` table: a version-8 store's
-/// `articles.last_seen` dates move to `seen`, on either backend.
+/// Guards the migration to the narrow `seen` table (and the articles'
+/// columns reordered after it): a version-8 store's `articles.last_seen`
+/// dates move to `seen`, and every other column keeps its value, on
+/// either backend.
 #[test]
 fn last_seen_dates_move_to_their_own_table() {
     for place in places() {
@@ -577,6 +579,38 @@ fn last_seen_dates_move_to_their_own_table() {
         let store = place.open();
         assert_eq!(last_seen(store.conn(), "a"), Some(30), "{}", place.location);
         assert_eq!(dates(store.conn(), "a"), (10, 20));
+        let mut row = store
+            .conn()
+            .query_opt(
+                "SELECT slug, section, title, hash, hash_version, guid, changed, content
+                 FROM articles WHERE key = 'a'",
+                &[],
+            )
+            .unwrap()
+            .unwrap();
+        let kept = (
+            row.text(0).unwrap(),
+            row.text(1).unwrap(),
+            row.text(2).unwrap(),
+            row.text(3).unwrap(),
+            row.int(4).unwrap(),
+            row.opt_text(5).unwrap(),
+            row.int(6).unwrap(),
+            row.text(7).unwrap(),
+        );
+        assert_eq!(
+            kept,
+            (
+                "a".into(),
+                "x".into(),
+                "A".into(),
+                "h".into(),
+                0,
+                None,
+                0,
+                "{}".into()
+            )
+        );
         assert!(
             store
                 .conn()
