@@ -83,8 +83,8 @@ use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
 pub use schedule::{
     Asked, BEAT, Done, MAX_ASKED, STALE, Scheduled, Source as ScheduledSource, Turn, Worker,
-    add_sources, beat, claim_due, due_after, free, next_due, note_asked, register, release, retire,
-    scheduled, workers,
+    add_sources, beat, bury, claim_due, due_after, free, next_due, note_asked, register, release,
+    retire, scheduled, workers,
 };
 pub use schema::SCHEMA_VERSION;
 
