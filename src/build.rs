@@ -340,6 +340,10 @@ impl<'a> History<'a> {
             .map(|(name, why)| format!("{name}: {why}"))
             .collect();
         if counted.is_empty() && reading.unchanged.is_empty() {
+            // Rolled back: the history stays as it was; what the servers
+            // asked (Retry-After) holds all the same.
+            drop(tx);
+            store::note_asked(store.conn(), &reading.asked)?;
             match failed.is_empty() {
                 true => bail!("no articles found in the input; no feed was changed"),
                 false => bail!(
@@ -348,6 +352,7 @@ impl<'a> History<'a> {
                 ),
             }
         }
+        store::note_asked(&tx, &reading.asked)?;
         summary.articles = counted.len();
         summary.warnings = reading.warnings;
         summary.sources_unchanged = reading.unchanged.len();

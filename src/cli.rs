@@ -522,22 +522,67 @@ fn status_text(s: &Status) -> String {
             rfc3339(ping.next_try)
         );
     }
+    if !s.workers.is_empty() {
+        let _ = writeln!(out, "workers: {}", s.workers.len());
+    }
+    for w in &s.workers {
+        let state = if w.alive {
+            "alive"
+        } else {
+            "gone (its claims are free)"
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {state}, pid {} on {}, started {}, last beat {} s ago",
+            w.id,
+            w.pid,
+            w.host,
+            rfc3339(w.started),
+            s.now - w.beat
+        );
+    }
     if !s.schedule.is_empty() {
-        let _ = writeln!(out, "worker schedule: {} sources", s.schedule.len());
+        let held = s.schedule.iter().filter(|e| e.held).count();
+        let late = s.schedule.iter().map(|e| e.lag).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "worker schedule: {} sources, {held} claimed, most late {late} s",
+            s.schedule.len()
+        );
     }
     for entry in &s.schedule {
-        let lag = s.now - entry.next_due;
-        let due = match lag {
-            ..=0 => format!("due in {} s", -lag),
-            _ => format!("due {lag} s ago"),
-        };
-        let claimed = match (&entry.worker, entry.claimed) {
-            (Some(worker), Some(at)) => format!("last claimed by {worker} at {}", rfc3339(at)),
-            _ => "never claimed".into(),
-        };
-        let _ = writeln!(out, "  {}: {due}, {claimed}", entry.source);
+        let _ = writeln!(out, "  {}", schedule_line(entry, s.now));
     }
     out
+}
+
+/// A source of the worker schedule: when due (how late), who holds it,
+/// what its server asked.
+fn schedule_line(entry: &crate::store::Scheduled, now: i64) -> String {
+    let due = match now - entry.next_due {
+        ..=0 => format!("due in {} s", entry.next_due - now),
+        _ if entry.held => "due".to_string(),
+        lag => format!("due, {lag} s late"),
+    };
+    let claim = match (&entry.worker, entry.claimed) {
+        (Some(worker), Some(at)) if entry.held => format!("claimed by {worker} at {}", rfc3339(at)),
+        (Some(worker), _) => format!("claimed by {worker}, gone: free"),
+        _ => "unclaimed".into(),
+    };
+    let last = match entry.last_fetch {
+        Some(at) => format!("last built {}", rfc3339(at)),
+        None => "never built by a worker".into(),
+    };
+    let mut line = format!("{}: {due}, {claim}, {last}", entry.source);
+    if let Some(asked) = &entry.asked {
+        let _ = write!(
+            line,
+            "; its server asked for no fetch before {} ({})",
+            rfc3339(asked.until),
+            asked.why
+        );
+    }
+    line
 }
 
 fn rfc3339(secs: i64) -> String {

@@ -55,7 +55,9 @@ pub struct Fetch {
     pub redirects: usize,
     /// Most fetches in flight at once.
     pub concurrency: usize,
-    /// Most fetches in flight at once from one host (and port).
+    /// Most fetches in flight at once from one host (and port); with
+    /// several `readmore worker`s, across all of them (one holds a host's
+    /// sources at a time).
     pub per_host: usize,
 }
 
@@ -402,9 +404,15 @@ impl Config {
                     let path = table.path.as_ref()?;
                     Some(path.display().to_string())
                 });
-                table
-                    .checked()
-                    .with_context(|| format!("source {}", name.unwrap_or_default()))?;
+                let name = name.unwrap_or_default();
+                table.checked().with_context(|| format!("source {name}"))?;
+                if let Some(interval) = table.interval {
+                    within(
+                        &format!("source {name}: interval"),
+                        interval,
+                        1..=MAX_SECONDS as u64,
+                    )?;
+                }
             }
         }
         let formats = &self.output.formats;
@@ -706,6 +714,29 @@ mod tests {
         std::fs::write(&file, "[output]\ndir = \"s3://my-site/feeds/\"\n").unwrap();
         let config = Config::load(&file).unwrap();
         assert_eq!(config.output.dir, Path::new("s3://my-site/feeds/"));
+    }
+
+    /// Guards per-source intervals: a table may give one, the plain form
+    /// still loads, and an interval out of range is an error naming it.
+    #[test]
+    fn a_source_table_may_give_its_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("readmore.toml");
+        std::fs::write(
+            &file,
+            "sources = [\"https://a.example/\", { url = \"https://b.example/\", interval = 600 }]\n",
+        )
+        .unwrap();
+        let config = Config::load(&file).unwrap();
+        let intervals: Vec<Option<u64>> = config.sources.iter().map(Input::interval).collect();
+        assert_eq!(intervals, [None, Some(600)]);
+        std::fs::write(
+            &file,
+            "sources = [{ url = \"https://b.example/\", interval = 0 }]\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Config::load(&file).unwrap_err());
+        assert!(err.contains("https://b.example/: interval = 0"), "{err}");
     }
 
     #[test]

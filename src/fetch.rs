@@ -33,7 +33,7 @@ use url::Url;
 use crate::config::Fetch;
 use crate::http::{self, Limits, describe};
 use crate::redact;
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// What to ask for.
 #[derive(Debug, Clone)]
@@ -51,6 +51,14 @@ pub enum Fetched {
     NotModified,
     /// Why this source gave nothing: status, timeout, size.
     Failed(String),
+}
+
+/// What came back, with what the server asked of the next request to
+/// this URL ([`crate::asked`]: `Retry-After`, caching headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub fetched: Fetched,
+    pub asked: Option<Asked>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +89,7 @@ pub fn fetch_in_order<T: Send, R>(
     requests: &[Request],
     config: &Fetch,
     contact: &str,
-    work: impl Fn(usize, Fetched, &Fetcher) -> T + Sync,
+    work: impl Fn(usize, Answer, &Fetcher) -> T + Sync,
     consume: impl FnOnce(&mut InOrder<'_, T>) -> R,
 ) -> Result<R> {
     let ahead = AHEAD_PER_FETCH * config.concurrency.max(1);
@@ -110,9 +118,9 @@ pub fn fetch_in_order<T: Send, R>(
             scope.spawn(move || {
                 let _closing = CloseOnPanic(&fetcher.queue);
                 while let Some(i) = fetcher.queue.next() {
-                    let fetched = fetcher.fetch_claimed(&requests[i]);
+                    let answer = fetcher.fetch_claimed(&requests[i]);
                     fetcher.queue.release(i);
-                    if sender.send((i, work(i, fetched, fetcher))).is_err() {
+                    if sender.send((i, work(i, answer, fetcher))).is_err() {
                         break;
                     }
                 }
@@ -208,19 +216,20 @@ impl Fetcher<'_> {
     pub fn fetch(&self, request: &Request) -> Fetched {
         let host = host(&request.url);
         self.queue.claim(&host);
-        let fetched = self.fetch_claimed(request);
+        let answer = self.fetch_claimed(request);
         self.queue.free(&host);
-        fetched
+        answer.fetched
     }
 
     /// Fetches `request`, whose host's room is already claimed.
-    fn fetch_claimed(&self, request: &Request) -> Fetched {
+    fn fetch_claimed(&self, request: &Request) -> Answer {
         fetch(&self.client, request, self.config, self.deadline)
     }
 }
 
-/// Where politeness is counted: a URL's host and port.
-fn host(url: &Url) -> String {
+/// Where politeness is counted: a URL's host and port (also across
+/// workers, in the schedule).
+pub fn host(url: &Url) -> String {
     format!(
         "{}:{}",
         url.host_str().unwrap_or(""),
@@ -347,7 +356,7 @@ fn client(config: &Fetch, contact: &str) -> Result<Client> {
     )
 }
 
-fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Fetched {
+fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Instant) -> Answer {
     let timeout = Instant::now() + Duration::from_secs_f64(config.timeout);
     let deadline = if timeout <= run_deadline {
         Deadline {
@@ -363,10 +372,12 @@ fn fetch(client: &Client, request: &Request, config: &Fetch, run_deadline: Insta
             ),
         }
     };
-    match try_fetch(client, request, config, &deadline) {
+    let mut asked = None;
+    let fetched = match try_fetch(client, request, config, &deadline, &mut asked) {
         Ok(fetched) => fetched,
         Err(message) => Fetched::Failed(redact::text(&message).into_owned()),
-    }
+    };
+    Answer { fetched, asked }
 }
 
 /// When a request must be done, and what to say if it is not: reqwest's
@@ -391,6 +402,7 @@ fn try_fetch(
     request: &Request,
     config: &Fetch,
     deadline: &Deadline,
+    asked: &mut Option<Asked>,
 ) -> Result<Fetched, String> {
     let mut builder = client.get(request.url.clone()).timeout(deadline.left()?);
     if let Some(etag) = &request.validators.etag {
@@ -404,6 +416,7 @@ fn try_fetch(
         Ok(_) => describe(&e),
     })?;
     let status = response.status();
+    *asked = crate::asked::asked(status, response.headers(), crate::websub::unix_now());
     if status == StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
     }

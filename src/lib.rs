@@ -12,6 +12,7 @@
 //! pipeline; [`cli`] is the command line.
 
 pub mod article;
+pub mod asked;
 pub mod body;
 pub mod build;
 pub mod categories;

@@ -42,7 +42,7 @@ use crate::parse::{Encoding, ParseError, Parser};
 use crate::redact;
 use crate::scrape::{self, DEFAULT_LABEL};
 use crate::source::{self, Input, Kind, Origin, Source};
-use crate::store::Validators;
+use crate::store::{Asked, Validators};
 
 /// An article with where it came from.
 pub struct Found {
@@ -67,6 +67,9 @@ pub struct Reading {
     pub failed: Vec<(String, String)>,
     /// The URL pages and files parsed, to remember once the run is committed.
     pub pages: Vec<ParsedPage>,
+    /// Every URL source fetched, by name, with what its server asked of
+    /// the next request (see [`crate::asked`]).
+    pub asked: Vec<(String, Option<Asked>)>,
 }
 
 /// What the store remembers that reading needs, looked up by the caller.
@@ -151,10 +154,10 @@ pub fn read_in_batches(
         .collect();
     // Each page is parsed on the thread that fetched it, as soon as it
     // answers; the sources are gathered in their order.
-    let parse_answer = |i: usize, fetched: Fetched, fetcher: &Fetcher| {
+    let parse_answer = |i: usize, answer: fetch::Answer, fetcher: &Fetcher| {
         let mut pages = Vec::new();
-        let got = reader.read_page(urls[i], fetched, fetcher, &mut pages)?;
-        Ok((got, pages))
+        let got = reader.read_page(urls[i], answer.fetched, fetcher, &mut pages)?;
+        Ok((got, pages, answer.asked))
     };
     fetch::fetch_in_order(
         &reader.requests(&urls),
@@ -231,7 +234,7 @@ impl Reader<'_> {
     fn gather(
         &self,
         sources: &[Source],
-        answers: &mut dyn Iterator<Item = Result<(Got, Vec<ParsedPage>)>>,
+        answers: &mut dyn Iterator<Item = Result<(Got, Vec<ParsedPage>, Option<Asked>)>>,
         batch: usize,
         each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
         diag: &mut dyn Write,
@@ -244,8 +247,10 @@ impl Reader<'_> {
             let pages_before = reading.pages.len();
             let got = match &source.origin {
                 Origin::Url(_) => {
-                    let (got, pages) = answers.next().context("a fetch result per URL")??;
+                    let (got, pages, asked) =
+                        answers.next().context("a fetch result per URL")??;
                     reading.pages.extend(pages);
+                    reading.asked.push((name.clone(), asked));
                     got
                 }
                 _ => self.read_local(source, &mut reading.pages)?,

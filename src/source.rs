@@ -43,6 +43,10 @@ pub struct InputTable {
     /// `site.timezone` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// Seconds between two fetches of this source by `readmore worker`;
+    /// its `--every` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u64>,
 }
 
 impl InputTable {
@@ -117,6 +121,7 @@ impl Input {
             label,
             page_url: page_url.map(Url::to_string),
             timezone: None,
+            interval: None,
         })
     }
 
@@ -129,6 +134,14 @@ impl Input {
             }
             Input::Table(InputTable { path: Some(p), .. }) => p.display().to_string(),
             Input::Table(_) => "(a [[sources]] table without url or path)".into(),
+        }
+    }
+
+    /// The seconds between two fetches the source's table asks for.
+    pub fn interval(&self) -> Option<u64> {
+        match self {
+            Input::Table(table) => table.interval,
+            Input::Plain(_) => None,
         }
     }
 
@@ -427,6 +440,7 @@ mod tests {
             label: None,
             page_url: None,
             timezone: None,
+            interval: None,
         });
         assert!(resolve(&[table]).is_err());
     }
@@ -441,6 +455,7 @@ mod tests {
                 label: None,
                 page_url: Some(page_url.into()),
                 timezone: Some(timezone.into()),
+                interval: None,
             })
         };
         let sources = resolve(&[table("https://example.net/saved/", "Europe/Berlin")]).unwrap();

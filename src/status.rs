@@ -1,5 +1,6 @@
 //! `readmore status`: the store at a glance (articles per section, the
-//! last run, the pending pings), read without taking the build lock.
+//! last run, the pending pings, the workers and their schedule), read
+//! without taking the build lock.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -20,17 +21,22 @@ pub struct Status {
     pub last_run: Option<Run>,
     /// WebSub pings still queued.
     pub pings: Vec<store::Ping>,
-    /// `readmore worker`'s sources: when each is due, who claimed it last.
+    /// The registered `readmore worker`s: alive, or gone without
+    /// leaving (their claims free).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workers: Vec<store::Worker>,
+    /// `readmore worker`'s sources: when each is due, who holds it, what
+    /// its server asked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schedule: Vec<store::Scheduled>,
     /// When this status was taken (Unix seconds), for the lag of a source.
-    #[serde(skip)]
     pub now: i64,
 }
 
 pub fn status(config: &Config) -> Result<Status> {
     let store = Store::open_read_only(&config.state)?;
     let sections = store.section_counts()?;
+    let now = crate::websub::unix_now();
     Ok(Status {
         store: config.state.clone(),
         size: store.size()?,
@@ -39,7 +45,8 @@ pub fn status(config: &Config) -> Result<Status> {
         sections,
         last_run: store.last_run()?,
         pings: store::pings(store.conn())?,
-        schedule: store::scheduled(store.conn())?,
-        now: crate::websub::unix_now(),
+        workers: store::workers(store.conn(), now)?,
+        schedule: store::scheduled(store.conn(), now)?,
+        now,
     })
 }

@@ -1,16 +1,22 @@
 //! `readmore worker`: builds on a schedule, in one process or many.
 //!
-//! Each turn, the worker adds the config's sources to the store's
-//! schedule, claims those that are due (`FOR UPDATE SKIP LOCKED` on
-//! PostgreSQL, so several workers share the sources without a broker;
-//! see `store::schedule`), makes them due again `every` seconds later, and
-//! runs one build over them: fetched conditionally, merged, the feeds
-//! rendered and published, the hubs pinged ([`crate::build`], with its
-//! locks). Between turns it sleeps until the next source is due. SIGTERM
-//! or SIGINT stops it after the turn in progress, so a stop never leaves
-//! a build half done; a worker killed outright leaves its locks to the
-//! database (they end with its connection) and its sources to their next
-//! turn.
+//! A worker registers in the store (`store::schedule`: a row it beats
+//! from a thread of its own every few seconds and, on PostgreSQL, a
+//! session advisory lock), adds the config's sources to the schedule,
+//! then turns: it claims the due sources (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, so several workers share them without a broker; one
+//! worker at a time takes a host's sources, so `fetch.per_host` holds
+//! across workers), runs one build over them (fetched
+//! conditionally, merged, the feeds rendered and published, the hubs
+//! pinged: [`crate::build`], with its locks), and releases them, each due
+//! again its `interval` after this fetch (the source's, else `--every`),
+//! or later when its server asked (`Retry-After`, `Cache-Control`,
+//! `Expires`). Between turns it sleeps until the next source is due.
+//! SIGTERM or SIGINT stops it after the turn in progress, so a stop never
+//! leaves a build half done, and it then leaves the schedule. A worker
+//! killed outright leaves its locks to the database (they end with its
+//! connection) and its claims to the others, which take them as soon as
+//! it is seen dead: its session gone on PostgreSQL, its heartbeat stale.
 //!
 //! A turn that fails (a source down, the database unreachable) is
 //! reported and the worker carries on with the next one.
@@ -18,7 +24,7 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
@@ -27,9 +33,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::build::{self, Request, Summary};
 use crate::config::Config;
 use crate::error::UsageError;
+use crate::fetch;
 use crate::parse::Encoding;
-use crate::source::Input;
-use crate::store::{self, Store};
+use crate::source::{self, Input, Origin};
+use crate::store::{self, Location, Store};
 use crate::websub::unix_now;
 
 /// How a worker runs.
@@ -58,22 +65,17 @@ pub fn run(
         ));
     }
     let stop = stop_signal()?;
-    let me = format!(
-        "{}:{}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into()),
-        std::process::id()
-    );
+    let worker = Worker::start(config, schedule, &default_id())?;
     loop {
-        match turn(config, schedule, &me, diag) {
+        match worker.turn(diag) {
             Ok(Some(summary)) => writeln!(diag, "{}", report(&summary))?,
             Ok(None) => writeln!(diag, "readmore: worker: nothing due")?,
-
             Err(e) => writeln!(diag, "readmore: worker: turn failed: {e:#}")?,
         }
         if schedule.once || stop.load(Ordering::SeqCst) {
             break;
         }
-        let wake = next_wake(config, schedule);
+        let wake = worker.next_wake();
         while !stop.load(Ordering::SeqCst) && SystemTime::now() < wake {
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -81,67 +83,244 @@ pub fn run(
             break;
         }
     }
+    worker.stop()?;
     writeln!(diag, "readmore: worker: stopped")?;
     Ok(())
 }
 
-/// One turn of the worker `me`: claims the due sources (up to a batch)
-/// and builds them; `None` when none is due.
-pub fn turn(
-    config: &Config,
-    schedule: &Schedule,
-    me: &str,
-    diag: &mut dyn Write,
-) -> Result<Option<Summary>> {
-    let names: Vec<String> = config.sources.iter().map(Input::name).collect();
-    let claimed = {
-        // Closed before the build, which opens the store itself.
-        let store = Store::open(&config.state, schedule.lock_timeout)?;
-        let now = unix_now();
-        store::add_sources(store.conn(), &names, now)?;
-        let claim = store.conn().begin_claim()?;
-        let turn = store::Turn {
-            worker: me,
-            now,
-            every: i64::try_from(schedule.every).unwrap_or(i64::MAX),
-            batch: schedule.batch,
-        };
-        let claimed = store::claim_due(&claim, &names, turn)?;
-        claim.commit()?;
-        claimed
-    };
-    if claimed.is_empty() {
-        return Ok(None);
-    }
-    let inputs = config
-        .sources
-        .iter()
-        .filter(|input| claimed.contains(&input.name()))
-        .cloned()
-        .collect();
-    let request = Request {
-        inputs,
-        encoding: Encoding::Strict,
-        now: Utc::now(),
-        lock_timeout: schedule.lock_timeout,
-        publish: true,
-    };
-    build::build(config, &request, diag).map(Some)
+/// This process's worker id: `host:pid`.
+fn default_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
 }
 
-/// When the next source is due: in a second when some are still due
-/// (more than one batch), at most `every` seconds from now, in a minute
-/// when the store cannot say.
-fn next_wake(config: &Config, schedule: &Schedule) -> SystemTime {
-    let names: Vec<String> = config.sources.iter().map(Input::name).collect();
-    let now = unix_now();
-    let due = Store::open_read_only(&config.state)
-        .and_then(|store| store::next_due(store.conn(), &names))
-        .ok()
-        .flatten()
-        .map_or(60, |at| at.saturating_sub(now));
-    let wait = due.clamp(1, i64::try_from(schedule.every).unwrap_or(i64::MAX).max(1));
-    SystemTime::now() + Duration::from_secs(wait as u64)
+/// A configured source as the worker schedules it.
+struct Planned {
+    input: Input,
+    name: String,
+    /// Seconds between two fetches.
+    interval: i64,
+    /// Host and port of a URL source, where politeness is counted.
+    host: Option<String>,
+}
+
+/// A registered worker: its sources, and its presence in the store.
+pub struct Worker<'a> {
+    config: &'a Config,
+    schedule: &'a Schedule,
+    id: String,
+    sources: Vec<Planned>,
+    presence: Presence,
+}
+
+impl<'a> Worker<'a> {
+    /// Registers the worker `id` in the store (migrating it if needed)
+    /// and adds the config's sources to the schedule.
+    pub fn start(config: &'a Config, schedule: &'a Schedule, id: &str) -> Result<Self> {
+        let every = i64::try_from(schedule.every).unwrap_or(i64::MAX);
+        let sources = config
+            .sources
+            .iter()
+            .map(|input| {
+                // Named as the build names it, so what its server asked
+                // (recorded by the build) finds its row.
+                let resolved = source::resolve(std::slice::from_ref(input))
+                    .ok()
+                    .and_then(|r| r.into_iter().next());
+                let name = resolved.as_ref().map_or_else(|| input.name(), |s| s.name());
+                let url = resolved.map(|s| s.origin);
+                Planned {
+                    name,
+                    interval: input
+                        .interval()
+                        .map_or(every, |i| i64::try_from(i).unwrap_or(i64::MAX)),
+                    host: match url {
+                        Some(Origin::Url(url)) => Some(fetch::host(&url)),
+                        _ => None,
+                    },
+                    input: input.clone(),
+                }
+            })
+            .collect::<Vec<_>>();
+        let scheduled: Vec<store::ScheduledSource> = sources
+            .iter()
+            .map(|s| store::ScheduledSource {
+                name: s.name.clone(),
+                host: s.host.clone(),
+            })
+            .collect();
+        {
+            let store = Store::open(&config.state, schedule.lock_timeout)?;
+            store::add_sources(store.conn(), &scheduled, unix_now())?;
+        }
+        let presence = Presence::start(&config.state, id)?;
+        Ok(Self {
+            config,
+            schedule,
+            id: id.to_string(),
+            sources,
+            presence,
+        })
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// One turn: claims the due sources (up to a batch), builds them and
+    /// releases them; `None` when none is due.
+    pub fn turn(&self, diag: &mut dyn Write) -> Result<Option<Summary>> {
+        let config = self.config;
+        let claimed = {
+            // Closed before the build, which opens the store itself.
+            let store = Store::open(&config.state, self.schedule.lock_timeout)?;
+            // Left over from a turn that could not release them.
+            store::free(store.conn(), &self.id)?;
+            let claim = store.conn().begin_claim()?;
+            let turn = store::Turn {
+                worker: &self.id,
+                now: unix_now(),
+                batch: self.schedule.batch,
+            };
+            let claimed = store::claim_due(&claim, &self.names(), turn)?;
+            claim.commit()?;
+            claimed
+        };
+        if claimed.is_empty() {
+            return Ok(None);
+        }
+        let mine: Vec<&Planned> = self
+            .sources
+            .iter()
+            .filter(|s| claimed.contains(&s.name))
+            .collect();
+        let request = Request {
+            inputs: mine.iter().map(|s| s.input.clone()).collect(),
+            encoding: Encoding::Strict,
+            now: Utc::now(),
+            lock_timeout: self.schedule.lock_timeout,
+            publish: true,
+        };
+        let built = build::build(config, &request, diag);
+        let done: Vec<store::Done> = mine
+            .iter()
+            .map(|s| store::Done {
+                source: &s.name,
+                interval: s.interval,
+            })
+            .collect();
+        let store = Store::open(&config.state, self.schedule.lock_timeout)?;
+        store::release(store.conn(), &self.id, unix_now(), &done)?;
+        built.map(Some)
+    }
+
+    /// When the next source is due that no live worker holds: in a second
+    /// when some are still due (more than one batch), at most `every`
+    /// seconds from now, sooner while other workers hold sources (one of
+    /// them may die), in a minute when the store cannot say.
+    fn next_wake(&self) -> SystemTime {
+        let now = unix_now();
+        let every = i64::try_from(self.schedule.every).unwrap_or(i64::MAX);
+        let due = Store::open_read_only(&self.config.state)
+            .and_then(|store| {
+                let held = store::scheduled(store.conn(), now)?.iter().any(|s| s.held);
+                let next = store::next_due(store.conn(), &self.names(), now)?;
+                Ok(next.map(|at| {
+                    let wait = at.saturating_sub(now);
+                    if held { wait.min(store::STALE) } else { wait }
+                }))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(60);
+        let wait = due.clamp(1, every.max(1));
+        SystemTime::now() + Duration::from_secs(wait as u64)
+    }
+
+    /// Leaves the schedule: what it holds is free, its row gone.
+    pub fn stop(self) -> Result<()> {
+        self.presence.end()
+    }
+}
+
+/// A worker's presence in the store: its row, beaten every
+/// [`store::BEAT`] seconds from a thread with a connection of its own
+/// (on PostgreSQL, the one holding the worker's session lock).
+struct Presence {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Presence {
+    fn start(location: &Location, id: &str) -> Result<Self> {
+        let store = Store::open_beside(location)?;
+        store::register(store.conn(), id, unix_now())?;
+        store::free(store.conn(), id)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, location, id) = (stop.clone(), location.clone(), id.to_string());
+        let thread = std::thread::spawn(move || beat_until(store, &location, &id, &flag));
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops beating, frees what the worker holds and removes its row.
+    fn end(mut self) -> Result<()> {
+        self.stop.store(true, Ordering::SeqCst);
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => bail!("the worker's heartbeat thread panicked"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            // Dropped on an error path: the error in hand says more.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Beats for the worker `id` until `stop`, then retires it. A beat that
+/// fails (the connection lost) reconnects and registers again at the
+/// next beat; until then other workers may see this one dead.
+fn beat_until(store: Store, location: &Location, id: &str, stop: &AtomicBool) -> Result<()> {
+    let mut store = Some(store);
+    let mut last = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        if last.elapsed() < Duration::from_secs(store::BEAT as u64) {
+            continue;
+        }
+        last = Instant::now();
+        let now = unix_now();
+        let beaten = match &store {
+            Some(s) => store::beat(s.conn(), id, now),
+            None => Store::open_beside(location).and_then(|s| {
+                store::register(s.conn(), id, now)?;
+                store = Some(s);
+                Ok(())
+            }),
+        };
+        if beaten.is_err() {
+            store = None;
+        }
+    }
+    let store = match store {
+        Some(store) => store,
+        None => Store::open_beside(location)?,
+    };
+    store::retire(store.conn(), id)
 }
 
 /// A flag set by SIGTERM or SIGINT, whose handlers are in place when
@@ -170,4 +349,123 @@ fn stop_signal() -> Result<Arc<AtomicBool>> {
         set.store(true, Ordering::SeqCst);
     });
     Ok(stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write as _};
+    use std::net::TcpListener;
+
+    use super::*;
+    use crate::source::InputTable;
+    use crate::store::tests::places;
+
+    /// A loopback server: `/fresh.xml` is a feed fresh for 5000 s
+    /// (`Cache-Control: max-age=5000`), `/busy.xml` answers `429` with
+    /// `Retry-After: 3000`.
+    fn server() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let mut header = String::new();
+                while reader.read_line(&mut header).unwrap() > 2 {
+                    header.clear();
+                }
+                let response = if line.contains("/busy.xml") {
+                    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3000\r\n\
+                     Content-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title>\
+                        <link>https://f.example/</link><description>d</description><item>\
+                        <title>One</title><link>https://f.example/one</link><guid>https://f.example/one</guid>\
+                        <description>Text of one.</description></item></channel></rss>";
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\
+                         Cache-Control: public, max-age=5000\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = (&stream).write_all(response.as_bytes());
+            }
+        });
+        base
+    }
+
+    fn source(url: String, interval: u64) -> Input {
+        Input::Table(InputTable {
+            url: Some(url),
+            path: None,
+            label: None,
+            page_url: None,
+            timezone: None,
+            interval: Some(interval),
+        })
+    }
+
+    /// Guards the worker's schedule end to end, on every store backend: a
+    /// started worker is alive in the store; a turn builds what is due and
+    /// makes each source due its interval later, or when its server asked
+    /// (`Cache-Control`, a `429`'s `Retry-After`), which `status` shows;
+    /// a stopped worker leaves the store holding nothing.
+    #[test]
+    fn a_worker_keeps_each_source_off_until_its_interval_or_its_server_allows_on_every_store() {
+        let base = server();
+        for place in places() {
+            let out = tempfile::tempdir().unwrap();
+            let mut config = Config {
+                state: place.location.clone(),
+                ..Config::default()
+            };
+            config.output.dir = out.path().to_path_buf();
+            config.sources = vec![
+                source(format!("{base}/fresh.xml"), 60),
+                source(format!("{base}/busy.xml"), 60),
+            ];
+            let schedule = Schedule {
+                every: 3600,
+                batch: 10,
+                once: true,
+                lock_timeout: Duration::from_secs(600),
+            };
+            let id = format!("test:{}", fastrand::u64(..));
+            let worker = Worker::start(&config, &schedule, &id).unwrap();
+            let summary = worker.turn(&mut std::io::sink()).unwrap().unwrap();
+            assert_eq!(summary.articles, 1, "{}", place.location);
+            assert_eq!(summary.sources_failed.len(), 1);
+            assert!(
+                worker.turn(&mut std::io::sink()).unwrap().is_none(),
+                "nothing due"
+            );
+            let status = crate::status::status(&config).unwrap();
+            assert!(status.workers.iter().any(|w| w.id == id && w.alive));
+            for (path, why, seconds) in [
+                ("/fresh.xml", "Cache-Control: max-age=5000", 5000),
+                ("/busy.xml", "Retry-After: 3000", 3000),
+            ] {
+                let entry = status
+                    .schedule
+                    .iter()
+                    .find(|s| s.source.ends_with(path))
+                    .unwrap();
+                let asked = entry.asked.as_ref().unwrap();
+                let last = entry.last_fetch.unwrap();
+                assert_eq!((asked.why.as_str(), entry.next_due), (why, asked.until));
+                // Fetched a little before it was released: within a minute.
+                assert!((seconds - 60..=seconds).contains(&(entry.next_due - last)));
+                assert!(!entry.held);
+            }
+            worker.stop().unwrap();
+            let status = crate::status::status(&config).unwrap();
+            assert!(
+                status.workers.iter().all(|w| w.id != id),
+                "a stopped worker leaves"
+            );
+        }
+    }
 }

@@ -43,7 +43,10 @@ fn a_worker_turn_builds_what_is_due_and_only_that() {
     let status = readmore(dir.path(), &["status"], None);
     let text = String::from_utf8_lossy(&status.stdout).into_owned();
     assert!(text.contains("worker schedule: 2 sources"), "{text}");
-    assert!(text.contains("last claimed by "), "{text}");
+    assert!(text.contains("due in "), "{text}");
+    assert!(text.contains("unclaimed, last built "), "{text}");
+    // Both workers stopped after their turn: they left the store.
+    assert!(!text.contains("workers:"), "{text}");
 }
 
 /// A worker without sources to schedule is a usage error.
@@ -55,7 +58,8 @@ fn a_worker_without_sources_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
-/// Guards the graceful stop: SIGTERM ends a waiting worker with exit 0.
+/// Guards the graceful stop: SIGTERM ends a waiting worker with exit 0;
+/// until then `status` shows it alive.
 #[test]
 fn sigterm_stops_a_worker_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,6 +77,12 @@ fn sigterm_stops_a_worker_cleanly() {
         assert!(start.elapsed() < Duration::from_secs(300), "no first turn");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // While it waits for its next turn, `status` lists it alive.
+    let status = readmore(dir.path(), &["status"], None);
+    let text = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(text.contains("workers: 1\n"), "{text}");
+    let me = format!(":{}: alive, pid {} on ", child.id(), child.id());
+    assert!(text.contains(&me), "{text}");
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

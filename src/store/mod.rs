@@ -51,8 +51,11 @@
 //!   fingerprint marks as seen again through that one `checked` date.
 //! - `pings`: the WebSub queue: one row per feed and hub still to be told
 //!   the feed changed, with attempts, last error and next try (real time).
-//! - `schedule`: for `readmore worker`, when each source is next due and
-//!   which worker claimed it last (see `schedule`).
+//! - `schedule`: for `readmore worker`, when each source is next due, its
+//!   host, which worker holds it, when it was last built and what its
+//!   server asked; `workers`: one row per running worker, with its
+//!   heartbeat; `hosts`: per host, when a source of it may next be
+//!   claimed (see `schedule`).
 //!
 //! Merge rules (what dates an article gets) live here too, in [`merge`];
 //! which articles go in which feed is decided by the caller.
@@ -78,7 +81,11 @@ mod sqlite;
 
 use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
-pub use schedule::{Scheduled, Turn, add_sources, claim_due, next_due, scheduled};
+pub use schedule::{
+    Asked, BEAT, Done, MAX_ASKED, STALE, Scheduled, Source as ScheduledSource, Turn, Worker,
+    add_sources, beat, claim_due, due_after, free, next_due, note_asked, register, release, retire,
+    scheduled, workers,
+};
 pub use schema::SCHEMA_VERSION;
 
 /// The version of `projection`. Bump it whenever what the projection
@@ -300,6 +307,25 @@ impl Store {
     /// empty database).
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// Opens an existing store, migrated by [`Store::open`], for the small
+    /// writes that run beside a build without its lock: a worker's
+    /// heartbeat (a SQLite file's lock would hold up every build).
+    pub fn open_beside(location: &Location) -> Result<Self> {
+        match location {
+            Location::File(path) => Ok(Self {
+                db: Db {
+                    backend: Backend::Sqlite(
+                        sqlite::open(path).with_context(|| damaged(location))?,
+                    ),
+                },
+                location: location.clone(),
+                created: false,
+                _lock: None,
+            }),
+            Location::Postgres(url) => Self::connect(location, url),
+        }
     }
 
     /// Opens an existing store for reading, without the lock.
@@ -1216,4 +1242,4 @@ fn incompatible(location: &Location, version: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

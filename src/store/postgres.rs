@@ -191,7 +191,7 @@ pub(super) fn set_version(db: &Db, version: i64) -> Result<()> {
 }
 
 /// The advisory lock key of `name`: 64 bits of its digest.
-fn key(name: &str) -> i64 {
+pub(super) fn key(name: &str) -> i64 {
     let digest = Sha256::digest(format!("readmore\0{name}").as_bytes());
     i64::from_be_bytes(digest[..8].try_into().expect("a digest has 8 bytes"))
 }

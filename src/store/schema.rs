@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use super::db::{Backend, Db};
 
 /// The schema this readmore writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Migrations: entry `i` takes a store from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -130,6 +130,65 @@ pub(super) const MIGRATIONS: &[&str] = &[
     DROP INDEX articles_by_last_seen;
     ALTER TABLE articles DROP COLUMN last_seen;
     CREATE INDEX articles_by_guid ON articles (guid);
+    CREATE INDEX articles_by_hash_version ON articles (hash_version);
+",
+    // The workers' schedule (`store::schedule`): each source's host, last
+    // fetch and what its server asked; the running workers with their
+    // heartbeat (and, on PostgreSQL, their session lock's key); one row
+    // per host, locked while a worker claims its sources. Claims of the
+    // workers before this schema are dropped: none of them is registered.
+    "
+    ALTER TABLE schedule ADD COLUMN host TEXT;
+    ALTER TABLE schedule ADD COLUMN last_fetch INTEGER;
+    ALTER TABLE schedule ADD COLUMN not_before INTEGER;
+    ALTER TABLE schedule ADD COLUMN asked TEXT;
+    UPDATE schedule SET worker = NULL;
+    CREATE TABLE workers (
+        id       TEXT PRIMARY KEY,
+        host     TEXT NOT NULL,
+        pid      INTEGER NOT NULL,
+        started  INTEGER NOT NULL,
+        beat     INTEGER NOT NULL,
+        lock_key INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
+",
+    // The articles in a rowid table, their content last. A `WITHOUT ROWID`
+    // table keeps each whole row as the key of its b-tree, so finding one
+    // article by key read the overflow pages of the rows on its way (some
+    // 30 pages per lookup, for rows of several kilobytes); a rowid table
+    // finds it through the small index of keys. And SQLite keeps the start
+    // of a long row on its page and the rest on overflow pages, so with
+    // the content last every other column is read from the row's first
+    // page: reading members (keys, hashes, titles, dates, ids) of many
+    // articles does not read through their content. Ids are indexed with
+    // their keys, so reading every key and id (`store::ids`, each run)
+    // reads that index alone.
+    "
+    CREATE TABLE articles_new (
+        key          TEXT NOT NULL PRIMARY KEY,
+        slug         TEXT NOT NULL,
+        section      TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        hash         TEXT NOT NULL,
+        hash_version INTEGER NOT NULL DEFAULT 0,
+        first_seen   INTEGER NOT NULL,
+        updated      INTEGER NOT NULL,
+        guid         TEXT,
+        changed      INTEGER NOT NULL DEFAULT 0,
+        content      TEXT NOT NULL
+    );
+    INSERT INTO articles_new (key, slug, section, title, hash, hash_version, first_seen,
+                              updated, guid, changed, content)
+        SELECT key, slug, section, title, hash, hash_version, first_seen,
+               updated, guid, changed, content FROM articles;
+    DROP TABLE articles;
+    ALTER TABLE articles_new RENAME TO articles;
+    CREATE INDEX articles_by_section ON articles (section, first_seen DESC, key);
+    CREATE INDEX articles_by_date ON articles (first_seen DESC, key);
+    CREATE INDEX articles_by_updated ON articles (updated);
+    CREATE INDEX articles_by_change ON articles (changed);
+    CREATE INDEX articles_by_guid ON articles (guid, key);
     CREATE INDEX articles_by_hash_version ON articles (hash_version);
 ",
 ];

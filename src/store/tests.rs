@@ -30,15 +30,15 @@ fn article(key: &str, text: &str) -> Article {
 }
 
 /// A place for a new store, cleaned up when dropped.
-struct Place {
-    location: Location,
+pub(crate) struct Place {
+    pub(crate) location: Location,
     _dir: tempfile::TempDir,
     #[cfg(feature = "postgres")]
     _schema: Option<pg::Schema>,
 }
 
 impl Place {
-    fn open(&self) -> Store {
+    pub(crate) fn open(&self) -> Store {
         Store::open(&self.location, Duration::ZERO).unwrap()
     }
 
@@ -60,7 +60,7 @@ impl Place {
 }
 
 /// A new, empty place for a store on every backend under test.
-fn places() -> Vec<Place> {
+pub(crate) fn places() -> Vec<Place> {
     let dir = tempfile::tempdir().unwrap();
     let mut places = vec![Place {
         location: Location::File(dir.path().join("s.db")),
@@ -73,7 +73,7 @@ fn places() -> Vec<Place> {
 }
 
 #[cfg(feature = "postgres")]
-fn postgres_place() -> Option<Place> {
+pub(crate) fn postgres_place() -> Option<Place> {
     let schema = pg::Schema::new()?;
     Some(Place {
         location: Location::Postgres(schema.url.clone()),
@@ -83,7 +83,7 @@ fn postgres_place() -> Option<Place> {
 }
 
 #[cfg(not(feature = "postgres"))]
-fn postgres_place() -> Option<Place> {
+pub(crate) fn postgres_place() -> Option<Place> {
     assert!(
         std::env::var_os("READMORE_TEST_POSTGRES_REQUIRED").is_none(),
         "READMORE_TEST_POSTGRES_REQUIRED is set: run the suite with --features postgres"
@@ -550,8 +550,10 @@ fn articles_of_a_recently_checked_source_are_not_pruned() {
     }
 }
 
-/// Guards the migration to the narrow `seen` table: a version-8 store's
-/// `articles.last_seen` dates move to `seen`, on either backend.
+/// Guards the migration to the narrow `seen` table (and the articles'
+/// columns reordered after it): a version-8 store's `articles.last_seen`
+/// dates move to `seen`, and every other column keeps its value, on
+/// either backend.
 #[test]
 fn last_seen_dates_move_to_their_own_table() {
     for place in places() {
@@ -577,6 +579,38 @@ fn last_seen_dates_move_to_their_own_table() {
         let store = place.open();
         assert_eq!(last_seen(store.conn(), "a"), Some(30), "{}", place.location);
         assert_eq!(dates(store.conn(), "a"), (10, 20));
+        let mut row = store
+            .conn()
+            .query_opt(
+                "SELECT slug, section, title, hash, hash_version, guid, changed, content
+                 FROM articles WHERE key = 'a'",
+                &[],
+            )
+            .unwrap()
+            .unwrap();
+        let kept = (
+            row.text(0).unwrap(),
+            row.text(1).unwrap(),
+            row.text(2).unwrap(),
+            row.text(3).unwrap(),
+            row.int(4).unwrap(),
+            row.opt_text(5).unwrap(),
+            row.int(6).unwrap(),
+            row.text(7).unwrap(),
+        );
+        assert_eq!(
+            kept,
+            (
+                "a".into(),
+                "x".into(),
+                "A".into(),
+                "h".into(),
+                0,
+                None,
+                0,
+                "{}".into()
+            )
+        );
         assert!(
             store
                 .conn()
@@ -606,65 +640,6 @@ fn runs_and_section_counts_read_back() {
         assert_eq!(store.last_run().unwrap(), Some(run), "{}", place.location);
         assert_eq!(store.section_counts().unwrap(), [("x".to_string(), 2)]);
         assert!(store.size().unwrap() > 0);
-    }
-}
-
-/// A worker's turn at `now`: due again a minute later, up to 10 sources.
-fn turn(worker: &str, now: i64) -> Turn<'_> {
-    Turn {
-        worker,
-        now,
-        every: 60,
-        batch: 10,
-    }
-}
-
-/// Guards the worker's schedule: a source is claimed once per turn, due
-/// again `every` seconds later, and only the sources asked for are taken.
-#[test]
-fn due_sources_are_claimed_once_per_turn() {
-    for place in places() {
-        let store = place.open();
-        let db = store.conn();
-        let both = ["a".to_string(), "b".to_string()];
-        add_sources(db, &both, 100).unwrap();
-        add_sources(db, &both[..1], 999).unwrap();
-        let claim = db.begin_claim().unwrap();
-        let got = claim_due(&claim, &both[1..], turn("w1", 100)).unwrap();
-        claim.commit().unwrap();
-        assert_eq!(got, ["b"], "{}", place.location);
-        let claim = db.begin_claim().unwrap();
-        assert_eq!(claim_due(&claim, &both, turn("w2", 120)).unwrap(), ["a"]);
-        assert!(
-            claim_due(&claim, &both, turn("w2", 159))
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(claim_due(&claim, &both, turn("w2", 160)).unwrap(), ["b"]);
-        claim.commit().unwrap();
-        assert_eq!(next_due(db, &both).unwrap(), Some(180));
-        add_sources(db, &["c".to_string(), "d".to_string()], 0).unwrap();
-        let claim = db.begin_claim().unwrap();
-        let one = Turn {
-            batch: 1,
-            ..turn("w3", 170)
-        };
-        let all = ["c".to_string(), "d".to_string()];
-        assert_eq!(
-            claim_due(&claim, &all, one).unwrap(),
-            ["c"],
-            "a batch of one"
-        );
-        claim.commit().unwrap();
-        let b = scheduled(db)
-            .unwrap()
-            .into_iter()
-            .find(|s| s.source == "b")
-            .unwrap();
-        assert_eq!(
-            (b.source.as_str(), b.worker.as_deref(), b.claimed),
-            ("b", Some("w2"), Some(160))
-        );
     }
 }
 
@@ -736,35 +711,6 @@ mod shared {
         claim_a.commit().unwrap();
         let claim_b = b.conn().begin_claim().unwrap();
         assert_eq!(claim_pings(&claim_b, Some(100)).unwrap(), mine[1..]);
-    }
-
-    /// Guards "no source fetched by two workers at once": sources one
-    /// worker is claiming are skipped by another.
-    #[test]
-    fn due_sources_claimed_by_one_worker_are_skipped_by_another() {
-        let Some((_place, a, b)) = two() else { return };
-        let sources = ["s1".to_string(), "s2".to_string()];
-        add_sources(a.conn(), &sources, 0).unwrap();
-        let claim_a = a.conn().begin_claim().unwrap();
-        assert_eq!(
-            claim_due(&claim_a, &sources, turn("a", 10)).unwrap().len(),
-            2
-        );
-        let claim_b = b.conn().begin_claim().unwrap();
-        assert!(
-            claim_due(&claim_b, &sources, turn("b", 10))
-                .unwrap()
-                .is_empty()
-        );
-        drop(claim_b);
-        claim_a.commit().unwrap();
-        let claim_b = b.conn().begin_claim().unwrap();
-        assert!(
-            claim_due(&claim_b, &sources, turn("b", 10))
-                .unwrap()
-                .is_empty(),
-            "not due again before `every`"
-        );
     }
 
     /// Guards the advisory locks: one holder per source at a time, other
@@ -899,13 +845,12 @@ mod shared {
                     let (config, schedule) = (&config, &schedule);
                     scope.spawn(move || {
                         let mut turns = 0;
-                        let me = format!("w{w}");
-                        while crate::worker::turn(config, schedule, &me, &mut std::io::sink())
-                            .unwrap()
-                            .is_some()
-                        {
+                        let me = format!("test:{w}");
+                        let worker = crate::worker::Worker::start(config, schedule, &me).unwrap();
+                        while worker.turn(&mut std::io::sink()).unwrap().is_some() {
                             turns += 1;
                         }
+                        worker.stop().unwrap();
                         turns
                     })
                 })
