@@ -10,7 +10,7 @@
 /// repairs C1 controls (text decoded as Latin-1 that was Windows-1252), and
 /// trims both ends.
 pub fn clean_line(line: &str) -> String {
-    if is_clean_ascii(line) {
+    if clean_ascii(line).is_some() {
         return line.to_string();
     }
     let mut out = String::with_capacity(line.len());
@@ -21,14 +21,63 @@ pub fn clean_line(line: &str) -> String {
     out
 }
 
-/// True when [`clean_line`] has nothing to do: printable ASCII, no space
-/// at either end, no two spaces in a row (most lines of most inputs).
-fn is_clean_ascii(text: &str) -> bool {
+/// `Some` when [`clean_line`] has nothing to do: printable ASCII, no space
+/// at either end, no two spaces in a row (most lines of most inputs); then
+/// whether the text holds a backtick, which [`fold`] maps. Reads eight
+/// bytes at a time.
+fn clean_ascii(text: &str) -> Option<Backtick> {
     let bytes = text.as_bytes();
-    bytes.iter().all(|&b| (b' '..=0x7F).contains(&b))
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && !text.contains("  ")
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return None;
+    }
+    let (mut flaws, mut ticks, mut space_before) = (0, 0, 0);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        if x & swar::HIGH != 0 {
+            return None;
+        }
+        let spaces = swar::eq(x, b' ');
+        flaws |= !swar::at_least(x, b' ') & swar::HIGH;
+        flaws |= spaces & (spaces << 8 | space_before);
+        ticks |= swar::eq(x, b'`');
+        space_before = spaces >> 56;
+    }
+    let mut space_before = space_before != 0;
+    for &b in chunks.remainder() {
+        if !(b' '..=0x7F).contains(&b) || (b == b' ' && space_before) {
+            return None;
+        }
+        ticks |= u64::from(b == b'`');
+        space_before = b == b' ';
+    }
+    (flaws == 0).then_some(Backtick(ticks != 0))
+}
+
+/// Whether a clean ASCII text holds a backtick.
+struct Backtick(bool);
+
+/// Tests on eight ASCII bytes at once, packed little-endian in a `u64`
+/// (SWAR): each gives a mask with the high bit of each byte that passes.
+pub(crate) mod swar {
+    /// The high bit of every byte.
+    pub const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+    const fn splat(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+
+    /// Bytes equal to `b`; every byte of `x` below 0x80.
+    pub fn eq(x: u64, b: u8) -> u64 {
+        let t = x ^ splat(b);
+        !(((t & LOW) + LOW) | t) & HIGH
+    }
+
+    /// Bytes at least `b` (at most 0x80); every byte of `x` below 0x80.
+    pub fn at_least(x: u64, b: u8) -> u64 {
+        (x + splat(0x80 - b)) & HIGH
+    }
 }
 
 /// A piece of [`clean_line`]'s result.
@@ -181,7 +230,7 @@ pub fn fold_into(text: &str, out: &mut String) {
 }
 
 fn fold_append(text: &str, out: &mut String) {
-    if is_clean_ascii(text) && !text.contains('`') {
+    if let Some(Backtick(false)) = clean_ascii(text) {
         let start = out.len();
         out.push_str(text);
         out[start..].make_ascii_lowercase();

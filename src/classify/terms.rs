@@ -10,8 +10,8 @@
 //! terms), and by its first bytes (stems); a phrase is found by its first
 //! word and then compared with the text that follows. Terms that match
 //! inside words (Chinese and Japanese ones, whose languages do not space
-//! words) or start with punctuation are found by an Aho-Corasick automaton
-//! of their own, run only on texts holding one of their first bytes.
+//! words) or start with punctuation are looked up by their first character
+//! wherever a byte that starts one of them occurs.
 //!
 //! Every candidate is checked by the same rule ([`Term::matches_at`]), so
 //! the result is what scanning for every occurrence of every term and
@@ -21,7 +21,6 @@
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 /// One term of a section.
@@ -52,9 +51,11 @@ pub struct Matcher {
     terms: Vec<Term>,
     /// Whole-word terms and phrases, by their (first) word.
     by_word: FxHashMap<Box<[u8]>, Keyed>,
+    word_filter: KeyFilter,
     /// Stems, and words ending in Chinese or Japanese script (which match
     /// at the start of a longer word), by their first `stem_key` bytes.
     stems: FxHashMap<Box<[u8]>, Vec<u32>>,
+    stem_filter: KeyFilter,
     stem_key: usize,
     /// Every word-keyed term has a capital letter in its key, so a word
     /// without one needs no lookup.
@@ -72,9 +73,8 @@ struct Keyed {
 }
 
 struct Anywhere {
-    automaton: AhoCorasick,
-    /// Index into [`Matcher::terms`] of each pattern.
-    terms: Vec<u32>,
+    /// Index into [`Matcher::terms`] of each term, by its first character.
+    by_first: FxHashMap<char, Vec<u32>>,
     /// Bytes a term of this set starts with.
     first_bytes: [bool; 256],
 }
@@ -125,7 +125,9 @@ impl Matcher {
         let anywhere = Anywhere::new(&terms, anywhere);
         Self {
             terms,
+            word_filter: KeyFilter::new(by_word.keys()),
             by_word,
+            stem_filter: KeyFilter::new(stems.keys()),
             stems,
             stem_key,
             keys_have_capitals,
@@ -160,7 +162,13 @@ impl Matcher {
     /// `text[start..end]`: each at most once, and every one that does.
     fn candidates(&self, text: &[u8], start: usize, end: usize, mut found: impl FnMut(u32)) {
         let word = &text[start..end];
-        if let Some(keyed) = self.by_word.get(word) {
+        let lookup = |key: &[u8]| {
+            self.word_filter
+                .may_hold(key)
+                .then(|| self.by_word.get(key))
+                .flatten()
+        };
+        if let Some(keyed) = lookup(word) {
             keyed
                 .words
                 .iter()
@@ -169,14 +177,15 @@ impl Matcher {
         }
         for plural in [&b"s"[..], b"es"] {
             if let Some(singular) = word.strip_suffix(plural)
-                && let Some(keyed) = self.by_word.get(singular)
+                && let Some(keyed) = lookup(singular)
             {
                 keyed.words.iter().for_each(|&i| found(i));
             }
         }
         if self.stem_key > 0
-            && word.len() >= self.stem_key
-            && let Some(stems) = self.stems.get(&word[..self.stem_key])
+            && let Some(key) = word.get(..self.stem_key)
+            && self.stem_filter.may_hold(key)
+            && let Some(stems) = self.stems.get(key)
         {
             for &i in stems {
                 if word.starts_with(self.terms[i as usize].text.as_bytes()) {
@@ -187,42 +196,84 @@ impl Matcher {
     }
 }
 
+/// A set of 2^16 bits, one set for each key by its length, first two
+/// bytes and last byte: most words of a text are no key, and the filter
+/// says so for most of them without hashing the word.
+struct KeyFilter(Box<[u64; 1024]>);
+
+impl KeyFilter {
+    fn new<'a>(keys: impl Iterator<Item = &'a Box<[u8]>>) -> Self {
+        let mut bits = Box::new([0; 1024]);
+        for key in keys {
+            let slot = Self::slot(key);
+            bits[slot / 64] |= 1 << (slot % 64);
+        }
+        Self(bits)
+    }
+
+    /// False when `key` is certainly not one of the keys.
+    fn may_hold(&self, key: &[u8]) -> bool {
+        let slot = Self::slot(key);
+        self.0[slot / 64] & (1 << (slot % 64)) != 0
+    }
+
+    fn slot(key: &[u8]) -> usize {
+        let (Some(&first), Some(&last)) = (key.first(), key.last()) else {
+            return 0;
+        };
+        let second = key.get(1).copied().unwrap_or(first);
+        let packed = u32::from(first)
+            | u32::from(second) << 8
+            | u32::from(last) << 16
+            | (key.len() as u32) << 24;
+        (packed.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    }
+}
+
 impl Anywhere {
     fn new(terms: &[Term], ids: Vec<u32>) -> Option<Self> {
         if ids.is_empty() {
             return None;
         }
-        let patterns = ids.iter().map(|&i| &*terms[i as usize].text);
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(patterns)
-            .expect("term automaton fits in memory");
+        let mut by_first: FxHashMap<char, Vec<u32>> = FxHashMap::default();
         let mut first_bytes = [false; 256];
-        for &i in &ids {
-            first_bytes[usize::from(terms[i as usize].text.as_bytes()[0])] = true;
+        for i in ids {
+            let text = &*terms[i as usize].text;
+            let first = text.chars().next().expect("terms are not empty");
+            by_first.entry(first).or_default().push(i);
+            first_bytes[usize::from(text.as_bytes()[0])] = true;
         }
         Some(Self {
-            automaton,
-            terms: ids,
+            by_first,
             first_bytes,
         })
     }
 
-    /// Every occurrence of these terms in `text` at word boundaries.
+    /// Every occurrence of these terms in `text` at word boundaries: the
+    /// terms starting with each character that starts one of them.
     fn find(&self, terms: &[Term], text: &str, found: &mut Vec<u32>) {
-        let ascii_only = self.first_bytes[..0x80].iter().all(|&b| !b);
         let bytes = text.as_bytes();
-        if (ascii_only && text.is_ascii())
-            || !bytes.iter().any(|&b| self.first_bytes[usize::from(b)])
-        {
-            return;
-        }
-        for m in self.automaton.find_overlapping_iter(text) {
-            let i = self.terms[m.pattern().as_usize()];
-            if terms[i as usize].matches_at(text, m.start()) {
-                found.push(i);
+        let skip_ascii = !self.first_bytes[..0x80].contains(&true);
+        let mut i = 0;
+        while i < bytes.len() {
+            if skip_ascii && let Some(chunk) = bytes.get(i..i + 8) {
+                let chunk = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
+                if chunk & 0x8080_8080_8080_8080 == 0 {
+                    i += 8;
+                    continue;
+                }
             }
+            // A first byte is never a UTF-8 continuation byte, so `i` is a
+            // character boundary wherever one is found.
+            if self.first_bytes[usize::from(bytes[i])] {
+                let first = text[i..].chars().next().expect("a character boundary");
+                for &t in self.by_first.get(&first).into_iter().flatten() {
+                    if terms[t as usize].matches_at(text, i) {
+                        found.push(t);
+                    }
+                }
+            }
+            i += 1;
         }
     }
 }
@@ -335,6 +386,7 @@ fn starts_word_boundary(rest: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use aho_corasick::AhoCorasick;
     use proptest::prelude::*;
     use std::sync::LazyLock;
 
