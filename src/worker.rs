@@ -88,15 +88,37 @@ pub fn run(
     Ok(())
 }
 
-/// This process's worker id: `host:pid`.
-fn default_id() -> String {
-    let host = std::env::var("HOSTNAME")
+/// This machine's name, as worker ids give it.
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{host}:{}", std::process::id())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// This process's worker id: `host:pid`.
+fn default_id() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+/// Whether this machine says which processes run (Linux's `/proc`).
+fn can_tell_running() -> bool {
+    std::path::Path::new("/proc/self/stat").exists()
+}
+
+/// Whether process `pid` runs on this machine (see [`can_tell_running`]):
+/// a process killed but not yet reaped (a zombie) does not.
+fn running(pid: i64) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (name) S ...": the state follows the name's closing parenthesis.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    !matches!(state, Some('Z' | 'X'))
 }
 
 /// A configured source as the worker schedules it.
@@ -181,6 +203,10 @@ impl<'a> Worker<'a> {
             let store = Store::open(&config.state, self.schedule.lock_timeout)?;
             // Left over from a turn that could not release them.
             store::free(store.conn(), &self.id)?;
+            if store.location().file().is_some() && can_tell_running() {
+                // Its workers share this machine: a killed one is seen now.
+                store::bury(store.conn(), &hostname(), running)?;
+            }
             let claim = store.conn().begin_claim()?;
             let turn = store::Turn {
                 worker: &self.id,
@@ -395,6 +421,25 @@ mod tests {
             }
         });
         base
+    }
+
+    /// Guards burying killed workers on SQLite: this process runs, a
+    /// child killed and reaped does not.
+    #[test]
+    fn a_killed_process_is_not_running() {
+        if !can_tell_running() {
+            return;
+        }
+        assert!(running(i64::from(std::process::id())));
+        let mut child = std::process::Command::new("sleep")
+            .arg("600")
+            .spawn()
+            .unwrap();
+        let pid = i64::from(child.id());
+        assert!(running(pid));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!running(pid));
     }
 
     fn source(url: String, interval: u64) -> Input {

@@ -13,8 +13,10 @@
 //!   beats every [`BEAT`] seconds; on PostgreSQL it also holds a session
 //!   advisory lock, which the server drops with the connection, so a
 //!   killed worker is seen dead (in `pg_locks`) as soon as the server
-//!   notices its connection closed. A worker whose beat is older than
-//!   [`STALE`] seconds is dead on both backends (a hung machine).
+//!   notices its connection closed; on SQLite, whose workers share one
+//!   machine, a worker whose process is gone is buried ([`bury`]) before
+//!   each claim. A worker whose beat is older than [`STALE`] seconds is
+//!   dead on both backends (a hung machine).
 //! - **Politeness.** A source's host (and port) is in the schedule, and
 //!   `hosts` holds one row per host. A claim takes the sources of a host
 //!   only when no other live worker holds one, locking the host's row
@@ -155,6 +157,25 @@ pub fn register(db: &Db, id: &str, now: i64) -> Result<()> {
         args![id, host, pid.parse::<i64>().unwrap_or(0), now, lock_key],
     )?;
     free(db, id)
+}
+
+/// Marks dead, at once, the workers registered from `host` whose process
+/// `running` says is gone: for a SQLite store, whose workers share one
+/// machine, so a killed worker's claims are free without waiting
+/// [`STALE`] seconds. (On PostgreSQL, workers on machines of one name
+/// could be taken for each other; its session locks say more.)
+pub fn bury(db: &Db, host: &str, running: impl Fn(i64) -> bool) -> Result<()> {
+    let rows = db.query(
+        "SELECT id, pid FROM workers WHERE host = $1 AND beat > 0",
+        args![host],
+    )?;
+    for mut row in rows {
+        let id = row.text(0)?;
+        if !running(row.int(1)?) {
+            db.execute("UPDATE workers SET beat = 0 WHERE id = $1", args![&id])?;
+        }
+    }
+    Ok(())
 }
 
 /// A heartbeat of the worker `id`.

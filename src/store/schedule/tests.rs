@@ -185,6 +185,38 @@ fn a_silent_workers_claims_are_free_after_stale_seconds() {
     }
 }
 
+/// Guards a killed worker on one machine (SQLite's case): once buried,
+/// what it held is free at once, its heartbeat fresh; a running one and
+/// one of another host are left alone.
+#[test]
+fn a_buried_workers_claims_are_free_at_once() {
+    for place in places() {
+        let store = place.open();
+        let db = store.conn();
+        let all = names(&["a", "b"]);
+        let t = 1_000_000;
+        add_sources(db, &[src("a", None), src("b", None)], t).unwrap();
+        register(db, "t9here:1", t).unwrap();
+        register(db, "t9there:1", t).unwrap();
+        register(db, "t9here:2", t).unwrap();
+        assert_eq!(claim(db, "t9here:1", t, 1, &all), ["a"]);
+        assert_eq!(claim(db, "t9there:1", t, 1, &all), ["b"]);
+        bury(db, "t9here", |pid| pid != 1).unwrap();
+        assert_eq!(
+            claim(db, "t9here:2", t + 1, 10, &all),
+            ["a"],
+            "{}",
+            place.location
+        );
+        let alive: Vec<bool> = workers(db, t + 1)
+            .unwrap()
+            .iter()
+            .map(|w| w.alive)
+            .collect();
+        assert_eq!(alive, [false, true, true]);
+    }
+}
+
 /// Guards politeness across workers: while one live worker holds a
 /// source of a host, no other claims a source of that host.
 #[test]
