@@ -34,6 +34,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::classify::Classifier;
 use crate::config::Config;
@@ -41,7 +42,7 @@ use crate::feed;
 use crate::outputs::{self, Plan};
 use crate::parse::Encoding;
 use crate::purge;
-use crate::read::{self, Found, Known};
+use crate::read::{self, Batch, Known};
 use crate::redact;
 use crate::sink;
 use crate::source::{self, Input};
@@ -308,10 +309,10 @@ impl<'a> History<'a> {
         store::rehash(&tx)?;
         summary.reclassified = reclassify(&tx, classifier)?;
         let mut merge = store::Merge::begin(&tx, now)?;
-        // The keys of the run's articles, to count a page that answered
-        // 304 once (below).
-        let mut counted: HashSet<String> = HashSet::new();
-        let mut each = |found: Vec<Found>| -> Result<()> {
+        // The run's articles by a digest of their keys (a fraction of a
+        // key's size), to count a page that answered 304 once (below).
+        let mut counted: HashSet<KeyDigest> = HashSet::new();
+        let mut each = |Batch { found, pages }| -> Result<()> {
             let verdicts = classifier.classify_all(&found, |f| &f.article);
             let incoming: Vec<Incoming> = found
                 .iter()
@@ -322,7 +323,15 @@ impl<'a> History<'a> {
                 })
                 .collect();
             merge.add(&tx, &incoming)?;
-            counted.extend(found.iter().map(|f| f.article.key.clone()));
+            counted.extend(found.iter().map(|f| key_digest(&f.article.key)));
+            for page in &pages {
+                let validators = &page.validators;
+                let (etag, modified) = (
+                    validators.etag.as_deref(),
+                    validators.last_modified.as_deref(),
+                );
+                store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
+            }
             Ok(())
         };
         let reading = read::read_in_batches(
@@ -365,14 +374,6 @@ impl<'a> History<'a> {
             .collect();
         summary.pruned = store::prune(&tx, history_cutoff(config, now), &shown)?.len();
         summary.sections = plans.iter().filter(|p| p.section.is_some()).count();
-        for page in &reading.pages {
-            let validators = &page.validators;
-            let (etag, modified) = (
-                validators.etag.as_deref(),
-                validators.last_modified.as_deref(),
-            );
-            store::set_source(&tx, &page.url, etag, modified, &page.keys, now)?;
-        }
         // A page that answered 304 still shows the articles it showed: they
         // count among the run's articles, once, as when it was parsed.
         for url in &reading.unchanged {
@@ -380,12 +381,22 @@ impl<'a> History<'a> {
             let known = store::source_unchanged(&tx, url, stamp, now)?;
             summary.articles += known
                 .into_iter()
-                .filter(|k| counted.insert(k.clone()))
+                .filter(|k| counted.insert(key_digest(k)))
                 .count();
         }
         tx.commit().context("cannot commit to the store")?;
         Ok(plans)
     }
+}
+
+/// The first 128 bits of a key's SHA-256: distinct for distinct keys.
+type KeyDigest = [u8; 16];
+
+fn key_digest(key: &str) -> KeyDigest {
+    let hash = Sha256::digest(key.as_bytes());
+    let mut digest = KeyDigest::default();
+    digest.copy_from_slice(&hash[..16]);
+    digest
 }
 
 /// Articles not seen on a page since this date (and shown by no feed) are

@@ -18,6 +18,14 @@
 //!   removed;
 //! - the rest is not even rendered.
 //!
+//! Article pages, the bulk of the set, are never all held at once: when
+//! every page is compared (a cold build, new settings, the daily full
+//! check) they come from the store 256 at a time in key order
+//! and are rendered (on every core) and staged as they come; otherwise
+//! only the pages of changed articles are in the set. The index page lists
+//! each section's newest [`page::INDEX_NEWEST`] articles, so its size does
+//! not grow with the history either.
+//!
 //! A section whose articles all expired keeps a valid feed with no entries
 //! (so subscribers see it empty, not frozen) until it is removed from the
 //! config; it leaves the index page and the OPML list.
@@ -29,10 +37,11 @@
 //! committed in one transaction. A run that fails or is killed anywhere
 //! leaves records that the next run's diff repairs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::article::Article;
@@ -112,6 +121,12 @@ struct Wanted {
 }
 
 enum What {
+    Site(SiteFile),
+    Page(Member),
+}
+
+/// The outputs about the whole site, rendered one by one.
+enum SiteFile {
     Feed {
         plan: usize,
         format: Format,
@@ -120,8 +135,10 @@ enum What {
     /// one more when the store holds older ones.
     Index(Vec<(String, Vec<Member>)>),
     Opml,
-    Page(Member),
 }
+
+/// Article pages the run wants, by path.
+type Pages = Vec<(String, Wanted)>;
 
 /// A file rendered this run, to record.
 struct Rendered {
@@ -186,37 +203,45 @@ pub fn update(
     let plans = with_empty_feeds(plans, classifier, &records, config);
     let mut renderer = Renderer::new(store.conn(), config, classifier, &plans, now, settings);
     let desired = renderer.desired(&scope)?;
+    let mut rendered = Vec::new();
+    // Every article's page, when the scope is all of them: a chunk of the
+    // store at a time, staged before the feeds that link to them. Counted,
+    // and those with a record kept (borrowed), to tell the orphans.
+    let (mut pages, mut recorded_pages) = (0, HashSet::new());
+    if matches!(scope, Scope::All) && config.output.article_pages {
+        let mut after = None;
+        loop {
+            let (chunk, last) = renderer.pages_after(after.as_deref())?;
+            let stale: Vec<(&String, &Wanted)> = chunk
+                .iter()
+                .filter(|(path, wanted)| is_stale(&records, sink, path, wanted))
+                .map(|(path, wanted)| (path, wanted))
+                .collect();
+            stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
+            pages += chunk.len();
+            recorded_pages.extend(
+                chunk
+                    .iter()
+                    .filter_map(|(p, _)| records.get_key_value(p))
+                    .map(|(p, _)| p),
+            );
+            if last.is_none() {
+                break;
+            }
+            after = last;
+        }
+    }
     let mut stale: Vec<(&String, &Wanted)> = desired
         .iter()
-        .filter(|(path, wanted)| {
-            records
-                .get(*path)
-                .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
-        })
+        .filter(|(path, wanted)| is_stale(&records, sink, path, wanted))
         .collect();
     // Switched in this order: what a file links to is in place before it.
     stale.sort_by_key(|(_, wanted)| wanted.kind.rank());
+    stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
     let orphans: Vec<&String> = records
         .keys()
-        .filter(|p| !desired.contains_key(*p))
+        .filter(|p| !desired.contains_key(*p) && !recorded_pages.contains(*p))
         .collect();
-    let mut rendered = Vec::with_capacity(stale.len());
-    for (path, wanted) in stale {
-        let (bytes, topic) = renderer.render(path, wanted)?;
-        let recorded = records.get(path);
-        let staged = !sink.holds(path, &bytes, recorded);
-        if staged {
-            sink.stage(path, &bytes, recorded)?;
-        }
-        rendered.push(Rendered {
-            path: path.clone(),
-            kind: wanted.kind,
-            signature: wanted.signature.clone(),
-            digest: store::digest(&bytes),
-            staged,
-            topic,
-        });
-    }
     let settings = renderer.settings;
     mark_pending(store, sink.key(), &records, &rendered)?;
     sink.switch()?;
@@ -240,7 +265,7 @@ pub fn update(
         .collect();
     let written = changed.len();
     changed.extend(orphans.iter().map(|p| p.to_string()));
-    let desired_count = desired.len() + scope.pages_not_compared(store.conn(), config)?;
+    let desired_count = desired.len() + pages + scope.pages_not_compared(store.conn(), config)?;
     Ok(Done {
         written,
         unchanged: desired_count - written,
@@ -248,6 +273,52 @@ pub fn update(
         changed,
     })
 }
+
+/// Whether the file at `path` must be rendered again: no record, another
+/// signature, or not as recorded in the sink.
+fn is_stale(
+    records: &HashMap<String, Output>,
+    sink: &dyn Sink,
+    path: &str,
+    wanted: &Wanted,
+) -> bool {
+    records
+        .get(path)
+        .is_none_or(|r| r.signature != wanted.signature || !sink.intact(path, r))
+}
+
+/// Renders `stale` in order, [`RENDER_CHUNK`] at a time, and stages what
+/// differs from the sink's bytes; adds each to `rendered`.
+fn stage(
+    renderer: &mut Renderer,
+    sink: &mut dyn Sink,
+    records: &HashMap<String, Output>,
+    stale: &[(&String, &Wanted)],
+    rendered: &mut Vec<Rendered>,
+) -> Result<()> {
+    for chunk in stale.chunks(RENDER_CHUNK) {
+        for ((path, wanted), (bytes, topic)) in chunk.iter().zip(renderer.render_all(chunk)?) {
+            let recorded = records.get(*path);
+            let staged = !sink.holds(path, &bytes, recorded);
+            if staged {
+                sink.stage(path, &bytes, recorded)?;
+            }
+            rendered.push(Rendered {
+                path: path.to_string(),
+                kind: wanted.kind,
+                signature: wanted.signature.clone(),
+                digest: store::digest(&bytes),
+                staged,
+                topic,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// How many outputs are rendered at once: the article pages among them on
+/// every core, the rest in turn; bounds the rendered bytes held at once.
+const RENDER_CHUNK: usize = 256;
 
 /// How often, at most, a run compares every article page with its record
 /// although the store says none changed and the sink saw none added,
@@ -503,15 +574,17 @@ impl<'a> Renderer<'a> {
     }
 
     /// The desired output set: every file this run's store and config call
-    /// for, by path relative to the output directory.
-    /// Of the article pages, only those `scope` compares.
+    /// for, by path relative to the output directory. Of the article
+    /// pages, those of the changed articles when `scope` is these; when it
+    /// is all, the pages come from [`Renderer::pages_after`] instead, a
+    /// chunk at a time.
     fn desired(&self, scope: &Scope) -> Result<BTreeMap<String, Wanted>> {
         let mut desired = BTreeMap::new();
         let output = &self.config.output;
         for (i, plan) in self.plans.iter().enumerate() {
             for &format in &output.formats {
                 let signature = self.signature(&("feed", format.ext(), plan.name, &plan.members));
-                let what = What::Feed { plan: i, format };
+                let what = What::Site(SiteFile::Feed { plan: i, format });
                 desired.insert(
                     format!("{}.{}", plan.name, format.ext()),
                     Wanted {
@@ -531,7 +604,7 @@ impl<'a> Renderer<'a> {
                 Wanted {
                     kind: Kind::Index,
                     signature,
-                    what: What::Index(newest),
+                    what: What::Site(SiteFile::Index(newest)),
                 },
             );
         }
@@ -544,28 +617,35 @@ impl<'a> Renderer<'a> {
                 Wanted {
                     kind: Kind::Opml,
                     signature,
-                    what: What::Opml,
+                    what: What::Site(SiteFile::Opml),
                 },
             );
         }
-        if output.article_pages {
-            let members = match scope {
-                Scope::All => store::all_members(self.conn)?,
-                Scope::Changed { members, .. } => members.clone(),
-            };
-            for member in members {
-                let signature = self.signature(&("page", &member));
-                desired.insert(
-                    page_path(&member.key),
-                    Wanted {
-                        kind: Kind::Page,
-                        signature,
-                        what: What::Page(member),
-                    },
-                );
-            }
+        if let (true, Scope::Changed { members, .. }) = (output.article_pages, scope) {
+            desired.extend(members.iter().map(|m| self.page(m.clone())));
         }
         Ok(desired)
+    }
+
+    /// An article page the run wants.
+    fn page(&self, member: Member) -> (String, Wanted) {
+        let path = page_path(&member.key);
+        let wanted = Wanted {
+            kind: Kind::Page,
+            signature: self.signature(&("page", &member)),
+            what: What::Page(member),
+        };
+        (path, wanted)
+    }
+
+    /// The pages of the next [`RENDER_CHUNK`] stored articles in key
+    /// order, after the key `after`; with the last key, none at the end.
+    fn pages_after(&self, after: Option<&str>) -> Result<(Pages, Option<String>)> {
+        let members = store::members_after(self.conn, after, RENDER_CHUNK)?;
+        let last = (members.len() == RENDER_CHUNK)
+            .then(|| members.last().map(|m| m.key.clone()))
+            .flatten();
+        Ok((members.into_iter().map(|m| self.page(m)).collect(), last))
     }
 
     /// What the index page and the OPML list show of each listed feed.
@@ -593,33 +673,53 @@ impl<'a> Renderer<'a> {
         Site::new(self.config, listings)
     }
 
-    /// Renders one output; for a feed, also its WebSub topic.
-    fn render(&mut self, path: &str, wanted: &Wanted) -> Result<(Vec<u8>, Option<String>)> {
+    /// Renders `chunk` in order: the article pages (their articles read
+    /// from the store in turn) on every core of rayon's pool, the rest one
+    /// by one.
+    fn render_all(
+        &mut self,
+        chunk: &[(&String, &Wanted)],
+    ) -> Result<Vec<(Vec<u8>, Option<String>)>> {
+        let mut pages = Vec::new();
+        for (_, wanted) in chunk {
+            if let What::Page(member) = &wanted.what {
+                let section = self.classifier.section(&member.section);
+                pages.push((store::article(self.conn, &member.key)?, section, member));
+            }
+        }
+        let site = Site::new(self.config, Vec::new());
+        let mut pages = pages
+            .par_iter()
+            .map(|(article, section, member)| page::article(&site, article, section, dates(member)))
+            .collect::<Vec<_>>()
+            .into_iter();
+        chunk
+            .iter()
+            .map(|(path, wanted)| match &wanted.what {
+                What::Page(_) => Ok((pages.next().expect("a page per page"), None)),
+                What::Site(file) => self.render(path, file),
+            })
+            .collect()
+    }
+
+    /// Renders one site file; for a feed, also its WebSub topic.
+    fn render(&mut self, path: &str, file: &SiteFile) -> Result<(Vec<u8>, Option<String>)> {
         let context = || format!("cannot render {path}");
-        Ok(match &wanted.what {
-            What::Feed { plan, format } => {
+        Ok(match file {
+            SiteFile::Feed { plan, format } => {
                 let plans = self.plans;
                 let feed = self.feed(&plans[*plan])?;
                 let bytes = render::feed(*format, &feed).with_context(context)?;
                 (bytes, Some(feed.self_url(format.ext())))
             }
-            What::Index(newest) => (
+            SiteFile::Index(newest) => (
                 page::index(&self.site(), &self.index_articles(newest)?),
                 None,
             ),
-            What::Opml => {
+            SiteFile::Opml => {
                 let bytes = opml::render(&self.site(), self.config.output.opml_format)
                     .with_context(context)?;
                 (bytes, None)
-            }
-            What::Page(member) => {
-                let site = Site::new(self.config, Vec::new());
-                let section = self.classifier.section(&member.section);
-                let article = store::article(self.conn, &member.key)?;
-                (
-                    page::article(&site, &article, &section, dates(member)),
-                    None,
-                )
             }
         })
     }

@@ -65,7 +65,8 @@ pub struct Reading {
     pub stamps: HashMap<String, String>,
     /// Sources that gave nothing, and why.
     pub failed: Vec<(String, String)>,
-    /// The URL pages and files parsed, to remember once the run is committed.
+    /// The URL pages and files parsed, to remember once the run is
+    /// committed ([`read`]; none from [`read_in_batches`]).
     pub pages: Vec<ParsedPage>,
     /// Every URL source fetched, by name, with what its server asked of
     /// the next request (see [`crate::asked`]).
@@ -107,21 +108,33 @@ pub fn read(
     known: Option<&Known>,
     diag: &mut dyn Write,
 ) -> Result<Reading> {
-    let mut found = Vec::new();
-    let mut keep = |batch: Vec<Found>| {
-        found.extend(batch);
+    let mut all = Batch::default();
+    let mut keep = |batch: Batch| {
+        all.found.extend(batch.found);
+        all.pages.extend(batch.pages);
         Ok(())
     };
     let mut reading =
         read_in_batches(config, inputs, encoding, known, usize::MAX, &mut keep, diag)?;
-    reading.found = found;
+    (reading.found, reading.pages) = (all.found, all.pages);
     Ok(reading)
 }
 
-/// Reads as [`read`] does, but hands the articles found to `each` in
-/// batches of about `batch` (a source's articles are never split; the
-/// last batch may be smaller), in source order, as they are read; the
-/// returned [`Reading`] holds no articles. So a caller can classify and
+/// What [`read_in_batches`] hands on at a time.
+#[derive(Default)]
+pub struct Batch {
+    /// The articles found, in source order.
+    pub found: Vec<Found>,
+    /// The pages they were parsed from (URLs and files with a key in the
+    /// store), to remember with the run.
+    pub pages: Vec<ParsedPage>,
+}
+
+/// Reads as [`read`] does, but hands the articles found (and the pages
+/// they came from) to `each` in batches of about `batch` articles (a
+/// source's articles are never split; the last batch may be smaller), in
+/// source order, as they are read; the returned [`Reading`] holds no
+/// articles and no pages. So a caller can classify and
 /// store a batch and drop it before the next is read.
 pub fn read_in_batches(
     config: &Config,
@@ -129,7 +142,7 @@ pub fn read_in_batches(
     encoding: Encoding,
     known: Option<&Known>,
     batch: usize,
-    each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
+    each: &mut dyn FnMut(Batch) -> Result<()>,
     diag: &mut dyn Write,
 ) -> Result<Reading> {
     let inputs = if inputs.is_empty() {
@@ -236,7 +249,7 @@ impl Reader<'_> {
         sources: &[Source],
         answers: &mut dyn Iterator<Item = Result<(Got, Vec<ParsedPage>, Option<Asked>)>>,
         batch: usize,
-        each: &mut dyn FnMut(Vec<Found>) -> Result<()>,
+        each: &mut dyn FnMut(Batch) -> Result<()>,
         diag: &mut dyn Write,
     ) -> Result<Reading> {
         let mut reading = Reading::default();
@@ -291,11 +304,16 @@ impl Reader<'_> {
                 }
             }
             if found.len() >= batch {
-                each(std::mem::take(&mut found))?;
+                let (found, pages) = (
+                    std::mem::take(&mut found),
+                    std::mem::take(&mut reading.pages),
+                );
+                each(Batch { found, pages })?;
             }
         }
-        if !found.is_empty() {
-            each(found)?;
+        if !found.is_empty() || !reading.pages.is_empty() {
+            let pages = std::mem::take(&mut reading.pages);
+            each(Batch { found, pages })?;
         }
         Ok(reading)
     }

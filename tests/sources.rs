@@ -636,6 +636,36 @@ fn pages_in_a_declared_legacy_charset_are_decoded() {
     assert!(body.contains("Espresso – strong."), "{body}");
 }
 
+/// Guards a file unchanged for longer than `retention.history_days`: it is
+/// read again in full rather than taken as unchanged, so the articles its
+/// page still shows are not pruned (they would not come back while the file
+/// stays the same).
+#[test]
+fn a_file_unchanged_past_history_days_is_read_again_and_keeps_its_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("readmore.toml"),
+        "[retention]\ndays = 7\nhistory_days = 30\n",
+    )
+    .unwrap();
+    fs::copy(sample(), dir.path().join("a.txt")).unwrap();
+    let out = build(dir.path(), &["a.txt"], T1);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = build(dir.path(), &["a.txt"], "2026-06-01T12:00:00Z");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("source not modified"), "{err}");
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    let stored: i64 = db
+        .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        stored, 12,
+        "still on the page: kept, though no feed shows them"
+    );
+}
+
 /// Guards skipping unchanged files: a file of the same bytes is not parsed
 /// again (its notes are not repeated), its articles are still seen and
 /// counted, and an edited file beside it is read as usual.

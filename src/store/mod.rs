@@ -604,7 +604,8 @@ pub struct Merge {
     latest: Option<i64>,
     /// The next clock date to try.
     stamp: i64,
-    /// The clock-dated articles in page order, and whether each is new.
+    /// The clock-dated articles in page order, and whether each is new
+    /// (none kept when the history was empty: nothing to date again).
     clocked: Vec<(String, bool)>,
     merged: Merged,
 }
@@ -683,7 +684,10 @@ impl Merge {
     fn next_stamp(&mut self, tx: &Tx, key: &str, new: bool) -> Result<i64> {
         let date = free_stamp(tx, self.stamp)?;
         self.stamp = date - 1;
-        self.clocked.push((key.to_string(), new));
+        // Into an empty history the dates given as they come are final.
+        if self.latest.is_some() {
+            self.clocked.push((key.to_string(), new));
+        }
         Ok(date)
     }
 
@@ -781,15 +785,23 @@ pub fn members(db: &Db, section: Option<&str>, since: i64, limit: usize) -> Resu
     rows.into_iter().map(member).collect()
 }
 
-/// Every stored article, in key order: the article pages.
-pub fn all_members(db: &Db) -> Result<Vec<Member>> {
-    db.query(
-        "SELECT key, hash, section, title, first_seen, updated, guid FROM articles ORDER BY key",
-        &[],
-    )?
-    .into_iter()
-    .map(member)
-    .collect()
+/// The first `limit` stored articles in key order after the key `after`
+/// (from the first when `None`): the article pages, a chunk at a time,
+/// through the primary key.
+pub fn members_after(db: &Db, after: Option<&str>, limit: usize) -> Result<Vec<Member>> {
+    let rows = match after {
+        Some(after) => db.query(
+            "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
+             WHERE key > $1 ORDER BY key LIMIT $2",
+            args![after, limit as i64],
+        )?,
+        None => db.query(
+            "SELECT key, hash, section, title, first_seen, updated, guid FROM articles
+             ORDER BY key LIMIT $1",
+            args![limit as i64],
+        )?,
+    };
+    rows.into_iter().map(member).collect()
 }
 
 fn member(mut r: Row) -> Result<Member> {
