@@ -23,6 +23,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::text::swar;
+
 /// One term of a section.
 #[derive(Debug)]
 pub struct Term {
@@ -139,15 +141,18 @@ impl Matcher {
     /// for stems), plurals included; in term order, so results are stable.
     pub fn counts(&self, text: &str) -> Vec<(&Term, usize)> {
         let mut found: Vec<u32> = Vec::new();
-        for_each_word(text, |start, end, capitals| {
-            if capitals || !self.keys_have_capitals {
-                self.candidates(text.as_bytes(), start, end, |i| {
-                    if self.terms[i as usize].matches_at(text, start) {
-                        found.push(i);
-                    }
-                });
-            }
-        });
+        let look_up = |start, end| {
+            self.candidates(text.as_bytes(), start, end, |i| {
+                if self.terms[i as usize].matches_at(text, start) {
+                    found.push(i);
+                }
+            })
+        };
+        if self.keys_have_capitals {
+            for_each_capitalised_word(text, look_up);
+        } else {
+            for_each_word(text, look_up);
+        }
         if let Some(anywhere) = &self.anywhere {
             anywhere.find(&self.terms, text, &mut found);
         }
@@ -324,9 +329,9 @@ fn class_at(text: &str, i: usize) -> (u8, usize) {
     (class, c.len_utf8())
 }
 
-/// Calls `word(start, end, has_capital)` for each maximal run of
-/// alphanumeric characters of `text`, in order.
-fn for_each_word(text: &str, mut word: impl FnMut(usize, usize, bool)) {
+/// Calls `word(start, end)` for each maximal run of alphanumeric
+/// characters of `text`, in order.
+fn for_each_word(text: &str, mut word: impl FnMut(usize, usize)) {
     let mut i = 0;
     while i < text.len() {
         let (class, len) = class_at(text, i);
@@ -334,18 +339,52 @@ fn for_each_word(text: &str, mut word: impl FnMut(usize, usize, bool)) {
             i += len;
             continue;
         }
-        let (start, mut classes) = (i, class);
-        i += len;
-        while i < text.len() {
-            let (class, len) = class_at(text, i);
-            if class & ALNUM == 0 {
-                break;
-            }
-            classes |= class;
-            i += len;
-        }
-        word(start, i, classes & CAPITAL != 0);
+        let start = i;
+        i = word_end(text, i + len);
+        word(start, i);
     }
+}
+
+/// Calls `word(start, end)` for each word of `text` (as in
+/// [`for_each_word`]) that holds a capital letter, in order. Runs of ASCII
+/// without one are skipped eight bytes at a time.
+fn for_each_capitalised_word(text: &str, mut word: impl FnMut(usize, usize)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            if x & swar::HIGH == 0 && swar::at_least(x, b'A') & !swar::at_least(x, b'Z' + 1) == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let (class, len) = class_at(text, i);
+        if class & CAPITAL == 0 {
+            i += len;
+            continue;
+        }
+        let start = text[..i]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_alphanumeric())
+            .last()
+            .map_or(i, |(j, _)| j);
+        i = word_end(text, i + len);
+        word(start, i);
+    }
+}
+
+/// The end of the run of alphanumeric characters going on at `i`.
+fn word_end(text: &str, mut i: usize) -> usize {
+    while i < text.len() {
+        let (class, len) = class_at(text, i);
+        if class & ALNUM == 0 {
+            break;
+        }
+        i += len;
+    }
+    i
 }
 
 /// Han, kana and Hangul syllables: scripts written without spaces between
