@@ -12,8 +12,12 @@
 #   fetch.concurrency), all answered 304: the network floor;
 # - the same runs with fetch.concurrency = fetch.per_host = 1.
 #
-# Every timed run starts from a copy of the store and output directory
-# of the first build; times are medians of 3. Prints a Markdown table.
+# Every timed run starts from the store and output directory of the first
+# build, put back in place: the store copied back, the output's files
+# copied back into the same directories (their inode and mtime kept, which
+# a run compares to know that no page was added or removed behind its
+# back), so each run compares only what changed, as the next real run
+# would, not every page; times are medians of 3. Prints a Markdown table.
 #
 # usage: benches/sources.sh [WORKDIR]            (default target/bench-sources)
 #
@@ -79,11 +83,16 @@ timed() {
   end=$(date +%s%N)
   echo $(((end - start) / 1000)) >>"$name.t"
 }
-restore() { rm -rf state.db* out && cp -r first/. .; }
+restore() {
+  rm -f state.db* && cp -a first/state.db* .
+  comm -13 <(cd first/out && find . -type f | sort) <(cd out && find . -type f | sort) \
+    | (cd out && xargs -r rm -f)
+  cp -a first/out/. out/
+}
 median() { sort -n "$1.t" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 timed cold build default.toml 2026-02-21T00:00:00Z "${urls[@]}"
-mkdir first && cp -r state.db* out first/
+mkdir first && cp -a state.db* out first/
 
 # curl: the 500 conditional GETs alone, with the validators readmore sent.
 for name in "${names[@]}"; do

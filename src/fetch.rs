@@ -116,6 +116,7 @@ pub fn fetch_in_order<T: Send, R>(
         for _ in 0..threads {
             let sender = sender.clone();
             scope.spawn(move || {
+                let _closing = CloseOnPanic(&fetcher.queue);
                 while let Some(i) = fetcher.queue.next() {
                     let answer = fetcher.fetch_claimed(&requests[i]);
                     fetcher.queue.release(i);
@@ -136,6 +137,19 @@ pub fn fetch_in_order<T: Send, R>(
         fetcher.queue.close();
         consumed
     }))
+}
+
+/// Closes the queue when its thread panics: the other threads stop
+/// instead of waiting for the consumer, which no longer waits for them,
+/// and the panic reaches the caller instead of hanging the run.
+struct CloseOnPanic<'a>(&'a Queue);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
+    }
 }
 
 /// What [`fetch_in_order`]'s `work` made of each answer, in request order.
@@ -468,4 +482,48 @@ fn over_limit(max_bytes: u64) -> String {
     format!(
         "over the {max_bytes} byte limit (fetch.max_bytes); raise it in the config to read this source"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A panic while working on an answer reaches the caller: the other
+    // fetching threads, held back by how far ahead they may go, stop
+    // instead of waiting for a consumer that waits for them (a hung run).
+    #[test]
+    fn a_panicking_worker_does_not_hang_the_run() {
+        let refused = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let requests: Vec<Request> = (0..40)
+            .map(|i| Request {
+                url: Url::parse(&format!("http://{refused}/{i}")).unwrap(),
+                validators: Validators::default(),
+            })
+            .collect();
+        let config = Fetch {
+            concurrency: 2,
+            per_host: 2,
+            ..Fetch::default()
+        };
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(|| {
+                fetch_in_order(
+                    &requests,
+                    &config,
+                    "test",
+                    |i, _, _| assert_ne!(i, 0, "a worker panics"),
+                    |answers| answers.count(),
+                )
+            });
+            done.send(outcome.is_err()).unwrap();
+        });
+        let panicked = finished
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the run ends");
+        assert!(panicked, "the worker's panic reaches the caller");
+    }
 }
