@@ -137,6 +137,8 @@ pub struct Worker<'a> {
     schedule: &'a Schedule,
     id: String,
     sources: Vec<Planned>,
+    /// The same, as the schedule keys them.
+    scheduled: Vec<store::ScheduledSource>,
     presence: Presence,
 }
 
@@ -149,8 +151,10 @@ impl<'a> Worker<'a> {
             .sources
             .iter()
             .map(|input| {
-                // Named as the build names it, so what its server asked
-                // (recorded by the build) finds its row.
+                // Named as the build names it (a URL as `url::Url` writes
+                // it), so what its server asked (recorded by the build)
+                // finds its row, and one source has one row however its
+                // URL is written.
                 let resolved = source::resolve(std::slice::from_ref(input))
                     .ok()
                     .and_then(|r| r.into_iter().next());
@@ -173,6 +177,7 @@ impl<'a> Worker<'a> {
             .iter()
             .map(|s| store::ScheduledSource {
                 name: s.name.clone(),
+                written: Some(s.input.name()).filter(|w| *w != s.name),
                 host: s.host.clone(),
             })
             .collect();
@@ -186,6 +191,7 @@ impl<'a> Worker<'a> {
             schedule,
             id: id.to_string(),
             sources,
+            scheduled,
             presence,
         })
     }
@@ -203,6 +209,11 @@ impl<'a> Worker<'a> {
             let store = Store::open(&config.state, self.schedule.lock_timeout)?;
             // Left over from a turn that could not release them.
             store::free(store.conn(), &self.id)?;
+            // Its sources back if another worker dropped them; those no
+            // running worker names, gone.
+            let now = unix_now();
+            store::add_sources(store.conn(), &self.scheduled, now)?;
+            store::forget_unnamed(store.conn(), &self.names(), now)?;
             if store.location().file().is_some() && can_tell_running() {
                 // Its workers share this machine: a killed one is seen now.
                 store::bury(store.conn(), &hostname(), running)?;
@@ -451,6 +462,90 @@ mod tests {
             timezone: None,
             interval: Some(interval),
         })
+    }
+
+    fn config_of(place: &crate::store::tests::Place, out: &std::path::Path) -> Config {
+        let mut config = Config {
+            state: place.location.clone(),
+            ..Config::default()
+        };
+        config.output.dir = out.to_path_buf();
+        config
+    }
+
+    fn schedule() -> Schedule {
+        Schedule {
+            every: 3600,
+            batch: 10,
+            once: true,
+            lock_timeout: Duration::from_secs(600),
+        }
+    }
+
+    fn rows(config: &Config) -> Vec<store::Scheduled> {
+        crate::status::status(config).unwrap().schedule
+    }
+
+    /// Guards one schedule row per source however its URL is written: a
+    /// row an older readmore keyed by the URL as written (upper case,
+    /// default port, no path) is renamed to `url::Url`'s form in place,
+    /// keeping its due date, when a worker starts.
+    #[test]
+    fn a_worker_keys_a_url_source_by_its_normalized_url_on_every_store() {
+        for place in places() {
+            let out = tempfile::tempdir().unwrap();
+            let mut config = config_of(&place, out.path());
+            let written = "HTTP://LocalHost:80";
+            config.sources = vec![Input::Plain(written.into())];
+            {
+                let store = place.open();
+                let legacy = store::ScheduledSource {
+                    name: written.into(),
+                    written: None,
+                    host: None,
+                };
+                store::add_sources(store.conn(), &[legacy], 12_345).unwrap();
+            }
+            let id = format!("test:{}", fastrand::u64(..));
+            let schedule = schedule();
+            let worker = Worker::start(&config, &schedule, &id).unwrap();
+            let rows = rows(&config);
+            let keys: Vec<(&str, i64)> = rows
+                .iter()
+                .map(|s| (s.source.as_str(), s.next_due))
+                .collect();
+            assert_eq!(keys, [("http://localhost/", 12_345)], "{}", place.location);
+            worker.stop().unwrap();
+        }
+    }
+
+    /// Guards removed sources leaving the schedule: a turn drops a row
+    /// no running worker's config names once it is a day overdue.
+    #[test]
+    fn a_turn_drops_a_source_no_config_names_on_every_store() {
+        let base = server();
+        for place in places() {
+            let out = tempfile::tempdir().unwrap();
+            let mut config = config_of(&place, out.path());
+            config.sources = vec![source(format!("{base}/fresh.xml"), 60)];
+            {
+                let store = place.open();
+                let removed = store::ScheduledSource {
+                    name: "https://removed.example/feed".into(),
+                    written: None,
+                    host: Some("removed.example:443".into()),
+                };
+                store::add_sources(store.conn(), &[removed], 1_000).unwrap();
+            }
+            let id = format!("test:{}", fastrand::u64(..));
+            let schedule = schedule();
+            let worker = Worker::start(&config, &schedule, &id).unwrap();
+            assert_eq!(rows(&config).len(), 2, "{}", place.location);
+            worker.turn(&mut std::io::sink()).unwrap().unwrap();
+            let left: Vec<String> = rows(&config).into_iter().map(|s| s.source).collect();
+            assert_eq!(left, [format!("{base}/fresh.xml")], "{}", place.location);
+            worker.stop().unwrap();
+        }
     }
 
     /// Guards the worker's schedule end to end, on every store backend: a

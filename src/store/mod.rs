@@ -82,9 +82,9 @@ mod sqlite;
 use db::{Backend, args};
 pub use db::{Db, Row, Tx, Value};
 pub use schedule::{
-    Asked, BEAT, Done, MAX_ASKED, STALE, Scheduled, Source as ScheduledSource, Turn, Worker,
-    add_sources, beat, bury, claim_due, due_after, free, next_due, note_asked, register, release,
-    retire, scheduled, workers,
+    Asked, BEAT, Done, MAX_ASKED, STALE, Scheduled, Source as ScheduledSource, Turn, UNNAMED,
+    Worker, add_sources, beat, bury, claim_due, due_after, forget_unnamed, free, next_due,
+    note_asked, register, release, retire, scheduled, workers,
 };
 pub use schema::SCHEMA_VERSION;
 

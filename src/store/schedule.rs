@@ -24,8 +24,13 @@
 //!   waits for the next turn); so one worker at a time fetches from a
 //!   host, and its fetches keep to `fetch.per_host` at once: across all
 //!   workers, never more requests to one host at once than that.
+//! - **Rows.** One per source, a URL keyed by its normalized form
+//!   ([`add_sources`] renames a row keyed by the URL as written). A
+//!   worker claims only among its own sources and adds back any missing
+//!   each turn; a row no running worker names falls overdue and goes
+//!   after [`UNNAMED`] seconds ([`forget_unnamed`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 
@@ -83,31 +88,101 @@ pub struct Worker {
     pub alive: bool,
 }
 
-/// A source to schedule: its name and the host (and port) its requests
-/// go to, none for a file.
+/// A source no live worker has claimed for this long past its due date
+/// is named by no running worker's config, and leaves the schedule
+/// ([`forget_unnamed`]): a day.
+pub const UNNAMED: i64 = 86_400;
+
+/// A source to schedule: its name (a URL source's as `url::Url` writes
+/// it, so `HTTP://Example.org:80` and `http://example.org/` are one
+/// source), the name as the config writes it when that differs (the
+/// key an older readmore gave its row), and the host (and port) its
+/// requests go to, none for a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub name: String,
+    pub written: Option<String>,
     pub host: Option<String>,
 }
 
 /// Adds the sources the schedule does not know yet, due at `now`, and a
-/// politeness row for each of their hosts.
+/// politeness row for each of their hosts. A row keyed by a source's
+/// name as written takes its normalized name in place, keeping its
+/// dates (or goes, when a row of that name exists already). Cheap when
+/// nothing is missing (one read), so a worker runs it every turn: a row
+/// another worker dropped ([`forget_unnamed`]) comes back.
 pub fn add_sources(db: &Db, sources: &[Source], now: i64) -> Result<()> {
+    let mut known: HashMap<String, bool> = HashMap::new();
+    for mut row in db.query("SELECT source, host IS NULL FROM schedule", &[])? {
+        known.insert(row.text(0)?, row.int(1)? != 0);
+    }
+    let mut hosts = HashSet::new();
+    for mut row in db.query("SELECT host FROM hosts", &[])? {
+        hosts.insert(row.text(0)?);
+    }
     for source in sources {
-        db.execute(
-            "INSERT INTO schedule (source, next_due, host) VALUES ($1, $2, $3)
-             ON CONFLICT (source) DO UPDATE SET host = excluded.host WHERE schedule.host IS NULL",
-            args![&source.name, now, source.host.as_deref()],
-        )?;
-        if let Some(host) = &source.host {
+        if let Some(written) = source.written.as_deref().filter(|w| known.contains_key(*w)) {
+            db.execute(
+                "UPDATE schedule SET source = $2 WHERE source = $1
+                 AND NOT EXISTS (SELECT 1 FROM schedule s WHERE s.source = $2)",
+                args![written, &source.name],
+            )?;
+            db.execute("DELETE FROM schedule WHERE source = $1", args![written])?;
+            if let Some(hostless) = known.remove(written) {
+                known.entry(source.name.clone()).or_insert(hostless);
+            }
+        }
+        let hostless = known.get(&source.name).copied();
+        if hostless.is_none() || (hostless == Some(true) && source.host.is_some()) {
+            db.execute(
+                "INSERT INTO schedule (source, next_due, host) VALUES ($1, $2, $3)
+                 ON CONFLICT (source) DO UPDATE SET host = excluded.host
+                 WHERE schedule.host IS NULL",
+                args![&source.name, now, source.host.as_deref()],
+            )?;
+            known.insert(source.name.clone(), source.host.is_none());
+        }
+        if let Some(host) = source.host.as_ref().filter(|h| !hosts.contains(*h)) {
             db.execute(
                 "INSERT INTO hosts (host) VALUES ($1) ON CONFLICT (host) DO NOTHING",
                 args![host],
             )?;
+            hosts.insert(host.clone());
         }
     }
     Ok(())
+}
+
+/// Drops from the schedule the sources that `among` (this worker's
+/// config) does not name, held by no live worker and overdue by more
+/// than [`UNNAMED`] seconds at `now`: a source some running worker
+/// names is claimed when due, so one left that long is named by none
+/// (removed from the configs, or its workers all stopped for a day; a
+/// worker that names it again adds it back, due at once). Returns how
+/// many went.
+pub fn forget_unnamed(db: &Db, among: &[String], now: i64) -> Result<u64> {
+    let cutoff = now.saturating_sub(UNNAMED);
+    let stale = now.saturating_sub(STALE);
+    let unheld = format!(
+        "(worker IS NULL OR NOT {})",
+        alive(db, "schedule.worker", 2)
+    );
+    let mut gone = 0;
+    for mut row in db.query(
+        &format!("SELECT source FROM schedule WHERE next_due < $1 AND {unheld}"),
+        args![cutoff, stale],
+    )? {
+        let source = row.text(0)?;
+        if among.contains(&source) {
+            continue;
+        }
+        // Checked again as it goes: a worker may have claimed it since.
+        gone += db.execute(
+            &format!("DELETE FROM schedule WHERE next_due < $1 AND {unheld} AND source = $3"),
+            args![cutoff, stale, &source],
+        )?;
+    }
+    Ok(gone)
 }
 
 /// SQL that is true when the worker named by the column `column` is

@@ -6,6 +6,7 @@ use crate::store::tests::places;
 fn src(name: &str, host: Option<&str>) -> Source {
     Source {
         name: name.into(),
+        written: None,
         host: host.map(str::to_string),
     }
 }
@@ -257,6 +258,104 @@ fn one_worker_at_a_time_takes_the_sources_of_a_host() {
         assert!(
             claim(db, "t4w:1", 101, 10, &all).is_empty(),
             "x is w:2's now"
+        );
+    }
+}
+
+/// Guards one row per source: a row keyed by a URL as the config writes
+/// it (as an older readmore keyed it) takes the normalized name in
+/// place, keeping its dates; a duplicate of a row already normalized
+/// goes.
+#[test]
+fn a_row_keyed_by_a_url_as_written_takes_its_normalized_name_keeping_its_dates() {
+    for place in places() {
+        let store = place.open();
+        let db = store.conn();
+        add_sources(db, &[src("HTTP://Example.ORG:80", None)], 500).unwrap();
+        add_sources(db, &[src("http://b.example:80/x", None)], 600).unwrap();
+        add_sources(db, &[src("http://b.example/x", None)], 700).unwrap();
+        register(db, "t8:1", 500).unwrap();
+        let done = [Done {
+            source: "HTTP://Example.ORG:80",
+            interval: 60,
+        }];
+        let among = names(&["HTTP://Example.ORG:80"]);
+        assert_eq!(claim(db, "t8:1", 500, 10, &among).len(), 1);
+        release(db, "t8:1", 510, &done).unwrap();
+        let normalized = |name: &str, written: &str, host: &str| Source {
+            name: name.into(),
+            written: Some(written.into()),
+            host: Some(host.into()),
+        };
+        let sources = [
+            normalized(
+                "http://example.org/",
+                "HTTP://Example.ORG:80",
+                "example.org:80",
+            ),
+            normalized(
+                "http://b.example/x",
+                "http://b.example:80/x",
+                "b.example:80",
+            ),
+        ];
+        add_sources(db, &sources, 9000).unwrap();
+        let rows: Vec<String> = scheduled(db, 9000)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.source)
+            .collect();
+        assert_eq!(
+            rows,
+            ["http://example.org/", "http://b.example/x"],
+            "{}",
+            place.location
+        );
+        let row = entry(db, "http://example.org/", 9000);
+        assert_eq!((row.next_due, row.last_fetch), (570, Some(510)));
+        assert_eq!(entry(db, "http://b.example/x", 9000).next_due, 700);
+        let among = names(&["http://example.org/", "http://b.example/x"]);
+        assert_eq!(
+            claim(db, "t8:1", 9000, 10, &among).len(),
+            2,
+            "claimable, their hosts known"
+        );
+    }
+}
+
+/// Guards removed sources leaving the schedule, without racing a worker
+/// that still names them: a row no worker's `among` names goes once it
+/// has been overdue and unheld for a day; a named one, one held by a
+/// live worker, or one overdue for less stays; a worker adds its own
+/// back.
+#[test]
+fn a_source_no_running_worker_names_leaves_the_schedule_after_a_day() {
+    for place in places() {
+        let store = place.open();
+        let db = store.conn();
+        add_sources(db, &[src("a", None), src("b", None), src("c", None)], 0).unwrap();
+        let now = UNNAMED + 10;
+        register(db, "t9:1", now).unwrap();
+        assert_eq!(claim(db, "t9:1", now, 10, &names(&["c"])), ["c"]);
+        let mine = names(&["a"]);
+        assert_eq!(forget_unnamed(db, &mine, UNNAMED - 5).unwrap(), 0);
+        assert_eq!(
+            forget_unnamed(db, &mine, now).unwrap(),
+            1,
+            "{}",
+            place.location
+        );
+        let left: Vec<String> = scheduled(db, now)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.source)
+            .collect();
+        assert_eq!(left, ["a", "c"]);
+        add_sources(db, &[src("b", None)], now).unwrap();
+        assert_eq!(
+            entry(db, "b", now).next_due,
+            now,
+            "named again, due at once"
         );
     }
 }
