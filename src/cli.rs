@@ -489,7 +489,11 @@ fn status_text(s: &Status) -> String {
         .iter()
         .map(|(id, n)| format!("{id} {n}"))
         .collect();
-    let _ = writeln!(out, "articles: {} ({})", s.articles, sections.join(", "));
+    if sections.is_empty() {
+        let _ = writeln!(out, "articles: {}", s.articles);
+    } else {
+        let _ = writeln!(out, "articles: {} ({})", s.articles, sections.join(", "));
+    }
     match &s.last_run {
         Some(run) => {
             let _ = writeln!(

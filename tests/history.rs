@@ -514,6 +514,13 @@ fn status_reports_sections_and_the_last_run() {
             .contains("invalid UTF-8")
     );
 
+    // A store without articles (its first run failed) lists no sections.
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(build(empty.path(), &bad, T1, &[]).status.code(), Some(1));
+    let out = readmore(empty.path(), &["status", "--state", "state.db"], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("articles: 0\n"), "{text}");
+
     let missing = readmore(dir.path(), &["status", "--state", "nope.db"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("no store at"));
