@@ -15,6 +15,11 @@
 //! grows with the logarithm of its count so that long articles do not win
 //! by length.
 //!
+//! A section declared `within` a broader one (security within tech)
+//! adds that section's score to its own when its own evidence reaches the
+//! threshold and some of it lies outside the body, so that a product's name
+//! does not outvote what the headline says happened to the product.
+//!
 //! The best score wins if it reaches the threshold; otherwise the article
 //! goes to the fallback section. The threshold is `min_score` for texts of
 //! [`FULL_LENGTH`] words or more and shrinks with the square root of the
@@ -69,6 +74,8 @@ enum Field {
     Body,
     Bio,
     Category,
+    /// The score of the broader section this one is within.
+    Within,
 }
 
 /// A set of automata over the sections' terms; built once per run.
@@ -84,6 +91,8 @@ pub struct Classifier {
     beats: Matcher,
     /// Section of each alias, id and title, by [`category_key`].
     aliases: HashMap<String, usize>,
+    /// Each section's broader section (`within`), if it names a known one.
+    within: Vec<Option<usize>>,
     /// Digest of the rules and settings this classifier was built from.
     digest: String,
 }
@@ -148,7 +157,16 @@ impl Classifier {
             })
         });
         let aliases = aliases(&rules, &sections[..rules.len()]);
+        let within = (0..sections.len())
+            .map(|i| {
+                let parent = rules.get(i)?.within.as_deref()?;
+                sections
+                    .iter()
+                    .position(|s| s.id == parent && s.id != sections[i].id)
+            })
+            .collect();
         Self {
+            within,
             digest: digest(&(&rules, &config.classify)),
             aliases,
             sections,
@@ -223,6 +241,11 @@ impl Classifier {
         for hit in &hits {
             scores[hit.section] += hit.points;
         }
+        let words = word_count(&article.title)
+            + article.dek.as_deref().map_or(0, word_count)
+            + word_count(&body);
+        let threshold = self.threshold(words);
+        self.inherit(&mut scores, threshold, &mut hits);
         let best = (0..scores.len()).fold(self.fallback, |best, i| {
             if scores[i] > scores[best] || (scores[i] == scores[best] && i < best) {
                 i
@@ -230,10 +253,6 @@ impl Classifier {
                 best
             }
         });
-        let words = word_count(&article.title)
-            + article.dek.as_deref().map_or(0, word_count)
-            + word_count(&body);
-        let threshold = self.threshold(words);
         // No evidence at all is never a match, even with `min_score = 0`.
         let section = if scores[best] > 0.0 && scores[best] >= threshold {
             best
@@ -245,6 +264,30 @@ impl Classifier {
             scores,
             threshold,
             hits,
+        }
+    }
+
+    /// A section within a broader one whose own evidence reaches the
+    /// threshold, some of it outside the body (the headline is about it),
+    /// adds the broader section's score to its own: a story on a flaw in a
+    /// phone is about phones too, and the phone's name must not outvote the
+    /// flaw.
+    fn inherit(&self, scores: &mut [f64], threshold: f64, hits: &mut Vec<Hit>) {
+        let own = scores.to_vec();
+        for (section, parent) in self.within.iter().enumerate() {
+            let Some(parent) = *parent else { continue };
+            let headline = hits
+                .iter()
+                .any(|h| h.section == section && h.field != Field::Body);
+            if headline && own[section] > 0.0 && own[section] >= threshold && own[parent] > 0.0 {
+                scores[section] += own[parent];
+                hits.push(Hit {
+                    section,
+                    term: Arc::from(self.sections[parent].id.as_str()),
+                    field: Field::Within,
+                    points: own[parent],
+                });
+            }
         }
     }
 
@@ -285,7 +328,7 @@ impl Classifier {
                     Field::Title => TITLE,
                     Field::Dek => DEK,
                     Field::Category => CATEGORY,
-                    Field::Body | Field::Bio => 1.0 + (count as f64).ln(),
+                    Field::Body | Field::Bio | Field::Within => 1.0 + (count as f64).ln(),
                 };
             hits.push(Hit {
                 section: term.section,
@@ -341,6 +384,7 @@ impl Field {
             Field::Body => "body",
             Field::Bio => "bio",
             Field::Category => "category",
+            Field::Within => "within",
         }
     }
 }
@@ -610,6 +654,7 @@ mod tests {
             beats: Vec::new(),
             aliases: vec!["Bikes & Wheels".into()],
             terms: Default::default(),
+            within: None,
         });
         let c = Classifier::new(&config);
         let a = with_categories("A quiet day", "Nothing to see.", &["bikes & wheels"]);
@@ -670,6 +715,34 @@ mod tests {
             None,
         );
         assert_eq!(section_of(&c, &a), "other");
+    }
+
+    // A section within another (security within tech) wins when its own
+    // words are in the headline, not when they only turn up in the body.
+    #[test]
+    fn a_section_within_another_adds_its_score() {
+        let c = Classifier::new(&Config::default());
+        let flaw = article("Linux kernel flaw lets attackers gain root", "", None);
+        assert_eq!(section_of(&c, &flaw), "security");
+        let v = c.classify(&flaw);
+        assert!(c.explain(&v, 6).contains("\"tech\" (within)"));
+        let release = article(
+            "New Linux kernel release",
+            "It adds drivers and fixes a security bug.",
+            None,
+        );
+        assert_eq!(section_of(&c, &release), "tech");
+        let mut config = Config::default();
+        config.section.push(SectionRules {
+            id: "security".into(),
+            title: None,
+            beats: Vec::new(),
+            aliases: Vec::new(),
+            terms: Default::default(),
+            within: Some("nonexistent".into()),
+        });
+        let plain = Classifier::new(&config);
+        assert_eq!(section_of(&plain, &flaw), "tech");
     }
 
     /// `word_count` one character at a time: the definition the

@@ -262,6 +262,10 @@ pub struct SectionRules {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub terms: BTreeMap<String, f64>,
+    /// The id of a broader section this one is a part of ("security" is
+    /// within "tech"): see [`crate::classify`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 impl Default for Websub {
@@ -568,6 +572,9 @@ impl SectionRules {
     fn merge(&mut self, other: &SectionRules) {
         if other.title.is_some() {
             self.title.clone_from(&other.title);
+        }
+        if other.within.is_some() {
+            self.within.clone_from(&other.within);
         }
         self.beats.extend(other.beats.iter().cloned());
         self.aliases.extend(other.aliases.iter().cloned());
