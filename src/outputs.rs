@@ -26,6 +26,14 @@
 //! each section's newest [`page::INDEX_NEWEST`] articles, so its size does
 //! not grow with the history either.
 //!
+//! Article pages may be switched in unflushed (see
+//! [`crate::sink::directory`]): before any is, the store records the boot
+//! under which they were written (`unsynced pages <dir>`), and a run that
+//! finds another boot recorded (a crash or power loss came between)
+//! renders every page and compares its bytes with the file's, whatever its
+//! size and mtime say, rewriting any that differ; then it records the
+//! current boot. Feeds, the index and the OPML list are always flushed.
+//!
 //! A section whose articles all expired keeps a valid feed with no entries
 //! (so subscribers see it empty, not frozen) until it is removed from the
 //! config; it leaves the index page and the OPML list.
@@ -208,13 +216,13 @@ pub fn update(
     // store at a time, staged before the feeds that link to them. Counted,
     // and those with a record kept (borrowed), to tell the orphans.
     let (mut pages, mut recorded_pages) = (0, HashSet::new());
-    if matches!(scope, Scope::All) && config.output.article_pages {
+    if let (Scope::All { verify }, true) = (&scope, config.output.article_pages) {
         let mut after = None;
         loop {
             let (chunk, last) = renderer.pages_after(after.as_deref())?;
             let stale: Vec<(&String, &Wanted)> = chunk
                 .iter()
-                .filter(|(path, wanted)| is_stale(&records, sink, path, wanted))
+                .filter(|(path, wanted)| *verify || is_stale(&records, sink, path, wanted))
                 .map(|(path, wanted)| (path, wanted))
                 .collect();
             stage(&mut renderer, sink, &records, &stale, &mut rendered)?;
@@ -243,7 +251,7 @@ pub fn update(
         .filter(|p| !desired.contains_key(*p) && !recorded_pages.contains(*p))
         .collect();
     let settings = renderer.settings;
-    mark_pending(store, sink.key(), &records, &rendered)?;
+    mark_pending(store, sink, &records, &rendered)?;
     sink.switch()?;
     // From here on the new files are served: an error must say so (exit 1
     // otherwise means no feed changed); the pending records repair it.
@@ -288,7 +296,8 @@ fn is_stale(
 }
 
 /// Renders `stale` in order, [`RENDER_CHUNK`] at a time, and stages what
-/// differs from the sink's bytes; adds each to `rendered`.
+/// differs from the sink's bytes (article pages as pages, which a sink may
+/// leave unflushed); adds each to `rendered`.
 fn stage(
     renderer: &mut Renderer,
     sink: &mut dyn Sink,
@@ -300,8 +309,10 @@ fn stage(
         for ((path, wanted), (bytes, topic)) in chunk.iter().zip(renderer.render_all(chunk)?) {
             let recorded = records.get(*path);
             let staged = !sink.holds(path, &bytes, recorded);
-            if staged {
-                sink.stage(path, &bytes, recorded)?;
+            match (staged, wanted.kind) {
+                (false, _) => {}
+                (true, Kind::Page) => sink.stage_page(path, &bytes, recorded)?,
+                (true, _) => sink.stage(path, &bytes, recorded)?,
             }
             rendered.push(Rendered {
                 path: path.to_string(),
@@ -327,8 +338,10 @@ pub const FULL_CHECK_SECS: i64 = 86_400;
 
 /// Which article pages a run compares with their records and files.
 enum Scope {
-    /// All of them, and every record of the directory.
-    All,
+    /// All of them, and every record of the directory; when `verify`,
+    /// every page is rendered and compared byte for byte, however intact
+    /// its size and mtime say it is.
+    All { verify: bool },
     /// Only those of the articles new, edited, moved or pruned since the
     /// directory was last in line with the store; `last` is what was kept
     /// of that run.
@@ -358,12 +371,19 @@ impl Scope {
     /// line (or the store went back to an older generation), a page was
     /// added, removed or renamed behind readmore's back, or the last full
     /// comparison is [`FULL_CHECK_SECS`] old; else only what changed.
+    /// Every page byte for byte when pages were left unflushed under
+    /// another boot than the sink's.
     fn of(conn: &Db, sink: &dyn Sink, settings: &str, now: i64) -> Result<Self> {
+        let unsynced = store::meta(conn, &unsynced_name(sink.key()))?;
+        if unsynced.is_some_and(|boot| !boot.is_empty() && Some(boot.as_str()) != sink.boot()) {
+            return Ok(Scope::All { verify: true });
+        }
+        let all = Scope::All { verify: false };
         let Some(last) = store::meta(conn, &in_line_name(sink.key()))? else {
-            return Ok(Scope::All);
+            return Ok(all);
         };
         let Ok(last) = serde_json::from_str::<InLine>(&last) else {
-            return Ok(Scope::All);
+            return Ok(all);
         };
         let listing = sink.listing(site::PAGES_DIR);
         let fresh = last.settings == settings
@@ -372,7 +392,7 @@ impl Scope {
             && (last.checked..last.checked.saturating_add(FULL_CHECK_SECS)).contains(&now)
             && last.generation <= store::generation(conn)?;
         if !fresh {
-            return Ok(Scope::All);
+            return Ok(all);
         }
         Ok(match store::gone_since(conn, last.generation)? {
             Some(gone) => Scope::Changed {
@@ -380,7 +400,7 @@ impl Scope {
                 gone,
                 last,
             },
-            None => Scope::All,
+            None => all,
         })
     }
 
@@ -400,11 +420,19 @@ impl Scope {
         Ok(records)
     }
 
-    /// Records that the directory is in line with the store as of now.
+    /// Records that the directory is in line with the store as of now;
+    /// after a byte-for-byte comparison, that no page is left unflushed
+    /// under another boot.
     fn in_line(&self, tx: &Tx, sink: &dyn Sink, settings: String, now: i64) -> Result<()> {
         let generation = store::generation(tx)?;
         let checked = match self {
-            Scope::All => now,
+            Scope::All { verify } => {
+                if *verify {
+                    let boot = sink.boot().unwrap_or_default();
+                    store::set_meta(tx, &unsynced_name(sink.key()), boot)?;
+                }
+                now
+            }
             Scope::Changed { last, .. } => last.checked,
         };
         let state = InLine {
@@ -431,6 +459,12 @@ impl Scope {
 
 fn in_line_name(dir: &str) -> String {
     format!("in line {dir}")
+}
+
+/// The meta name of the boot under which pages of `dir` were last switched
+/// in unflushed (empty: none is left unflushed).
+fn unsynced_name(dir: &str) -> String {
+    format!("unsynced pages {dir}")
 }
 
 /// Digest of the settings every signature includes: the rendering
@@ -477,14 +511,20 @@ fn with_empty_feeds<'a>(
 
 /// Records every file about to be switched in as pending (empty
 /// signature, the digest and `ETag` last recorded), so that a run killed between the
-/// switch and the final record leaves them stale, not forgotten.
+/// switch and the final record leaves them stale, not forgotten; and, if
+/// pages may be switched in unflushed, the boot they are written under.
 fn mark_pending(
     store: &mut Store,
-    dir: &str,
+    sink: &dyn Sink,
     records: &HashMap<String, Output>,
     rendered: &[Rendered],
 ) -> Result<()> {
+    let dir = sink.key();
     let tx = store.transaction()?;
+    let pages = rendered.iter().any(|r| r.staged && r.kind == Kind::Page);
+    if let (true, Some(boot)) = (pages, sink.boot()) {
+        store::set_meta(&tx, &unsynced_name(dir), boot)?;
+    }
     for r in rendered.iter().filter(|r| r.staged) {
         let last = records.get(&r.path);
         let pending = Output {

@@ -52,6 +52,20 @@ pub trait Sink {
     /// nothing visible changes yet. Staged outputs are switched in the
     /// order they were staged.
     fn stage(&mut self, path: &str, bytes: &[u8], recorded: Option<&Output>) -> Result<()>;
+    /// Like [`Sink::stage`], for an output the store can always render
+    /// again (an article page): when [`Sink::boot`] is some, the sink may
+    /// put it in place without flushing it to disk.
+    fn stage_page(&mut self, path: &str, bytes: &[u8], recorded: Option<&Output>) -> Result<()> {
+        self.stage(path, bytes, recorded)
+    }
+    /// The boot of the operating system, when pages staged with
+    /// [`Sink::stage_page`] are switched in without being flushed: they
+    /// are then lost only if the system stops before it flushes them,
+    /// which a new boot tells. None when every output is made durable at
+    /// the switch (or needs no flushing).
+    fn boot(&self) -> Option<&str> {
+        None
+    }
     /// Puts every staged output in place, in one pass.
     fn switch(&mut self) -> Result<()>;
     /// Removes the output at `path`; a missing one is not an error.

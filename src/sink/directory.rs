@@ -6,14 +6,24 @@
 //! renames nothing until every file of the run is staged: a write that
 //! fails (disk full, a path that is a directory) leaves every output as it
 //! was, and the staged files are removed. The disk work is batched: at the
-//! switch every temporary file is flushed to disk at once (several
-//! `fsync`s in flight together, which the file system commits in one
-//! journal transaction, instead of one waited-for `fsync` per file as it is
-//! written), then the renames run back to back, then each directory that
-//! received a file is synced once. So no file, feed or page, is ever seen
-//! truncated or half-written under its name, also after a power loss. A
-//! file whose bytes would not change is never staged: its mtime stays, and
-//! conditional GETs keep answering 304.
+//! switch every temporary feed, index and OPML list is flushed to disk at
+//! once (several `fsync`s in flight together, which the file system
+//! commits in one journal transaction, instead of one waited-for `fsync`
+//! per file as it is written), then the renames run back to back, then
+//! each directory that received a flushed file is synced once. So no feed,
+//! index or OPML list is ever seen truncated or half-written under its
+//! name, also after a power loss.
+//!
+//! Article pages, which the store can always render again, are renamed
+//! into place without an `fsync` when the system's boot id can be read
+//! (`/proc/sys/kernel/random/boot_id`, Linux): a killed process loses
+//! nothing (its writes are in the page cache), only a system crash or power
+//! loss can, and that changes the boot id. [`crate::outputs`] records the
+//! boot under which such pages were written and, on a new boot, compares
+//! every page byte for byte, rewriting any a crash truncated. Without a
+//! boot id, pages are flushed like the rest. A file whose bytes would not
+//! change is never staged: its mtime stays, and conditional GETs keep
+//! answering 304.
 //!
 //! The directory itself is locked (`flock` on it, no lock file) for as long
 //! as the sink is open, so two configs writing one directory wait for each
@@ -39,8 +49,27 @@ const TEMP_PREFIX: &str = ".readmore-";
 pub struct Directory {
     root: PathBuf,
     key: String,
-    staged: Vec<(TempPath, PathBuf)>,
+    staged: Vec<Staged>,
+    /// The boot id, when pages are switched in unflushed.
+    boot: Option<String>,
     _lock: File,
+}
+
+/// A temporary file waiting for the switch.
+struct Staged {
+    temp: TempPath,
+    target: PathBuf,
+    /// Whether it is flushed to disk before it is renamed into place.
+    sync: bool,
+}
+
+/// Where Linux tells the id of the current boot.
+const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// The id of the current boot, if the system tells one.
+fn boot_id() -> Option<String> {
+    let id = fs::read_to_string(BOOT_ID).ok()?;
+    Some(id.trim().to_string()).filter(|id| !id.is_empty())
 }
 
 impl Directory {
@@ -63,6 +92,13 @@ impl Directory {
     /// Creates (if needed) and locks the directory `dir`, waiting up to
     /// `timeout` for another build, then removes what killed runs left.
     pub fn open(dir: &Path, timeout: Duration) -> Result<Self> {
+        Self::open_at_boot(dir, timeout, boot_id())
+    }
+
+    /// [`Directory::open`] as if the system's boot id were `boot` (none:
+    /// article pages are flushed like every other file); what tests
+    /// simulate a reboot with.
+    pub fn open_at_boot(dir: &Path, timeout: Duration, boot: Option<String>) -> Result<Self> {
         Self::check(dir)?;
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let root = dir
@@ -74,6 +110,7 @@ impl Directory {
             key: root.to_string_lossy().into_owned(),
             root,
             staged: Vec::new(),
+            boot,
             _lock: lock,
         })
     }
@@ -89,6 +126,34 @@ impl Directory {
 
     fn path(&self, path: &str) -> PathBuf {
         self.root.join(path)
+    }
+
+    /// Stages `bytes` for `path`, to flush at the switch when `sync`.
+    fn stage_file(&mut self, path: &str, bytes: &[u8], sync: bool) -> Result<()> {
+        let target = self.path(path);
+        let context = || format!("cannot write {}", target.display());
+        if target.is_dir() {
+            bail!("cannot write {}: it is a directory", target.display());
+        }
+        no_symlinked_dir(&self.root, &target)?;
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&self.root)
+            .with_context(context)?;
+        temp.write_all(bytes).with_context(context)?;
+        set_readable(temp.as_file()).with_context(context)?;
+        // Closed now, flushed at the switch, removed on drop unless
+        // switched in: a run with thousands of files keeps no descriptor
+        // open per file.
+        self.staged.push(Staged {
+            temp: temp.into_temp_path(),
+            target,
+            sync,
+        });
+        Ok(())
     }
 }
 
@@ -109,36 +174,27 @@ impl Sink for Directory {
     }
 
     fn stage(&mut self, path: &str, bytes: &[u8], _recorded: Option<&Output>) -> Result<()> {
-        let target = self.path(path);
-        let context = || format!("cannot write {}", target.display());
-        if target.is_dir() {
-            bail!("cannot write {}: it is a directory", target.display());
-        }
-        no_symlinked_dir(&self.root, &target)?;
-        if let Some(dir) = target.parent() {
-            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let mut temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&self.root)
-            .with_context(context)?;
-        temp.write_all(bytes).with_context(context)?;
-        set_readable(temp.as_file()).with_context(context)?;
-        // Closed now, flushed at the switch, removed on drop unless
-        // switched in: a run with thousands of files keeps no descriptor
-        // open per file.
-        self.staged.push((temp.into_temp_path(), target));
-        Ok(())
+        self.stage_file(path, bytes, true)
+    }
+
+    fn stage_page(&mut self, path: &str, bytes: &[u8], _recorded: Option<&Output>) -> Result<()> {
+        self.stage_file(path, bytes, self.boot.is_none())
+    }
+
+    fn boot(&self) -> Option<&str> {
+        self.boot.as_deref()
     }
 
     fn switch(&mut self) -> Result<()> {
         sync_all(&self.staged)?;
         let mut dirs = BTreeSet::new();
-        for (temp, target) in std::mem::take(&mut self.staged) {
+        for Staged { temp, target, sync } in std::mem::take(&mut self.staged) {
             temp.persist(&target)
                 .map_err(|e| e.error)
                 .with_context(|| format!("cannot write {}", target.display()))?;
-            dirs.extend(target.parent().map(Path::to_path_buf));
+            if sync {
+                dirs.extend(target.parent().map(Path::to_path_buf));
+            }
         }
         for dir in dirs {
             if let Ok(dir) = File::open(dir) {
@@ -180,16 +236,18 @@ impl Sink for Directory {
 /// not the CPU, and the file system commits those in flight together.
 const SYNC_THREADS: usize = 16;
 
-/// Flushes every staged file to disk before any is renamed, several at once.
-/// On failure the staged files stay staged (and are removed on drop).
-fn sync_all(staged: &[(TempPath, PathBuf)]) -> Result<()> {
+/// Flushes every staged file marked to sync to disk before any is renamed,
+/// several at once. On failure the staged files stay staged (and are
+/// removed on drop).
+fn sync_all(staged: &[Staged]) -> Result<()> {
+    let staged: Vec<&Staged> = staged.iter().filter(|s| s.sync).collect();
     let chunk = staged.len().div_ceil(SYNC_THREADS).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = staged
             .chunks(chunk)
             .map(|files| {
                 scope.spawn(move || -> Result<()> {
-                    for (temp, target) in files {
+                    for Staged { temp, target, .. } in files {
                         File::open(temp)
                             .and_then(|f| f.sync_all())
                             .with_context(|| format!("cannot write {}", target.display()))?;
@@ -318,6 +376,23 @@ mod tests {
         }
         assert_eq!(fs::read(dir.path().join("a.atom")).unwrap(), b"old");
         assert!(!names(dir.path()).iter().any(|n| n.starts_with(TEMP_PREFIX)));
+    }
+
+    /// Guards which files are flushed before the switch: feeds always,
+    /// article pages only when no boot id tells a crash that lost them.
+    #[test]
+    fn feeds_are_always_flushed_and_pages_only_without_a_boot_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let flushed = |boot: Option<&str>| {
+            let mut sink =
+                Directory::open_at_boot(dir.path(), Duration::ZERO, boot.map(String::from))
+                    .unwrap();
+            sink.stage("all.atom", b"feed", None).unwrap();
+            sink.stage_page("articles/p.html", b"page", None).unwrap();
+            sink.staged.iter().map(|s| s.sync).collect::<Vec<_>>()
+        };
+        assert_eq!(flushed(Some("a boot")), [true, false]);
+        assert_eq!(flushed(None), [true, true]);
     }
 
     #[test]
